@@ -1,0 +1,114 @@
+"""The ``audio-pipeline`` command: options → Settings → library call; errors → one line + exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import AudioPipelineError
+from .settings import Settings, default_cache_dir, example_transcript
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Turn a written multi-speaker discussion into a podcast episode.")
+out = Console()
+err = Console(stderr=True)
+_debug = False
+
+TranscriptArg = Annotated[Optional[Path], typer.Argument(help="Transcript file (default: the bundled example).",
+                                                         show_default=False)]
+VoicesOpt = Annotated[Optional[Path], typer.Option("--voices", help="Casting file (default: ./voices.toml if present; "
+                                                                     "'none' for automatic casting).")]
+VoiceOpt = Annotated[Optional[list[str]], typer.Option("--voice", help="Override one speaker: "
+                                                                         "SPEAKER=VOICE_ID[+VARIANT][,rate=..,pitch=..]. Repeatable.")]
+
+
+def _settings(transcript: Path | None, voices: Path | None, **kw) -> Settings:
+    explicit = voices is not None
+    if voices is not None and str(voices).lower() == "none":
+        voices, explicit = None, True
+    elif voices is None and Path("voices.toml").is_file():
+        voices = Path("voices.toml")
+    return Settings(transcript=transcript or example_transcript(), voices=voices, voices_explicit=explicit, **kw)
+
+
+@app.callback()
+def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+          version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False) -> None:
+    global _debug
+    _debug = debug
+    if version:
+        out.print(__version__)
+        raise typer.Exit()
+
+
+@app.command()
+def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: VoiceOpt = None,
+           out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("output"),
+           cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Cache of synthesized pieces.")] = None,
+           no_cache: Annotated[bool, typer.Option("--no-cache", help="Synthesize everything; keep nothing.")] = False,
+           recast: Annotated[Optional[int], typer.Option("--recast", help="Draw another automatic casting.")] = None,
+           jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Synthesis workers (default: the number of cores).")] = 0) -> None:
+    """Render TRANSCRIPT into OUT/<slug>.mp3 (tags, chapters) and OUT/<slug>.json."""
+    from .pipeline import render as run
+
+    extra = {"jobs": jobs} if jobs else {}
+    settings = _settings(transcript, voices, out_dir=out_dir,
+                         cache_dir=None if no_cache else (cache_dir or default_cache_dir()), **extra)
+    with Progress(TextColumn("[bold]Synthesizing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("synth", total=None)
+        result = run(settings, voice_overrides=tuple(voice or ()), recast=recast,
+                     progress=lambda done, total: bar.update(task, completed=done, total=total))
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    t = result.timeline
+    minutes, seconds = divmod(t.duration_ms // 1000, 60)
+    out.print(f"[green]✓[/] {result.episode}  ({minutes}:{seconds:02d}, {len(t.transcript.speakers)} speakers, "
+              f"{len(t.chapters)} chapters)", highlight=False)
+    out.print(f"  manifest {result.manifest}", highlight=False)
+    out.print(f"  pieces: {result.pieces_synthesized} synthesized, {result.pieces_reused} reused", highlight=False)
+
+
+@app.command()
+def inspect(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: VoiceOpt = None,
+            recast: Annotated[Optional[int], typer.Option("--recast")] = None) -> None:
+    """Show speakers, their voices and turn counts, and the chapters, without synthesizing."""
+    from .pipeline import prepare
+
+    plan = prepare(_settings(transcript, voices), voice_overrides=tuple(voice or ()), recast=recast)
+    meta = plan.transcript.metadata
+    out.print(f"[bold]{meta.title}[/]  {meta.show}  {meta.date}  ({meta.language})", highlight=False)
+    speakers = Table("code", "name", "role", "turns", "voice", title="Speakers")
+    for s in plan.transcript.speakers:
+        code = s.code + (f" ({', '.join(s.aliases)})" if s.aliases else "")
+        speakers.add_row(code, plan.names[s.code], s.role, str(sum(t.speaker == s.code for t in plan.transcript.turns)),
+                         plan.cast.voice(s.code).describe())
+    out.print(speakers)
+    chapters = Table("#", "title", "asked by", "line", title="Chapters")
+    for c in plan.chapters:
+        line = plan.transcript.turns[c.turn].paragraphs[c.paragraph].line
+        chapters.add_row(str(c.index), c.title, plan.names.get(c.asked_by, "—") if c.asked_by else "—", str(line))
+    out.print(chapters)
+    for warning in plan.cast.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+def main() -> None:
+    """Console entry point: run the app, turning our errors into one line and an exit code."""
+    try:
+        app()
+    except AudioPipelineError as exc:
+        if _debug:
+            raise
+        err.print(f"[red]error:[/] {exc.one_line()}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted: pieces synthesized so far are cached; run the same command again to resume")
+        sys.exit(130)

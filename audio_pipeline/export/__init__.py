@@ -1,0 +1,1 @@
+"""Exporters: siblings fed one :class:`~audio_pipeline.model.Timeline`."""

@@ -1,0 +1,58 @@
+"""Output file names and atomic writes: nothing half-written is ever left at an output path."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import ExportError
+
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+
+
+def slugify(text: str, fallback: str = "episode", limit: int = 60) -> str:
+    """A file-name-safe ASCII slug: ``"Systems ML workshop panel"`` → ``systems-ml-workshop-panel``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].strip("-")
+    if not slug or slug in _WINDOWS_RESERVED:
+        slug = slugify(fallback, "episode", limit) if fallback != text else "episode"
+    return slug
+
+
+@contextlib.contextmanager
+def atomic_path(dest: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``dest``; rename it onto ``dest`` only if the block succeeds."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual permissions
+    try:
+        yield tmp
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(dest: Path, text: str) -> None:
+    """Write UTF-8 text to ``dest`` atomically."""
+    with atomic_path(dest) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def check_writable(folder: Path) -> None:
+    """Fail early, before minutes of synthesis, if the output folder cannot be written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise ExportError(f"the output folder cannot be written: {exc.strerror or exc}", path=str(folder),
+                          hint="choose another folder with --out") from None

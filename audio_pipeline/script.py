@@ -1,0 +1,45 @@
+"""Transcript + chapters + cast → the ordered pieces to synthesize, with the pause before each."""
+
+from __future__ import annotations
+
+from .model import Cast, Chapter, Piece, Transcript
+from .settings import Pauses
+from .text import for_engine, is_speakable, split_long, split_sentences
+
+
+def plan_pieces(transcript: Transcript, chapters: tuple[Chapter, ...], cast: Cast,
+                pauses: Pauses) -> tuple[Piece, ...]:
+    """One piece per sentence (long sentences cut at commas), in speaking order.
+
+    Fragments with nothing to say (a lone ``……``) are spoken with the next piece so no text is
+    lost. The pause before a piece is the longest that applies: new chapter, new turn, new
+    paragraph, or next sentence.
+    """
+    chapter_at = {(c.turn, c.paragraph): c.index for c in chapters}
+    chapter = chapters[0].index if chapters else 1
+    pieces: list[Piece] = []
+    for turn in transcript.turns:
+        voice = cast.voice(turn.speaker)
+        for p_index, paragraph in enumerate(turn.paragraphs):
+            boundary = pauses.turn if p_index == 0 else pauses.paragraph
+            if (turn.index, p_index) in chapter_at:
+                chapter = chapter_at[(turn.index, p_index)]
+                boundary = pauses.chapter
+            carry = ""
+            for sentence in split_sentences(paragraph.text):
+                for part in split_long(sentence):
+                    text = for_engine(carry + part)
+                    if not is_speakable(text):
+                        carry += part
+                        continue
+                    carry = ""
+                    pause = 0 if not pieces else boundary
+                    pieces.append(Piece(len(pieces), turn.index, p_index, turn.speaker, text, voice,
+                                        chapter, pause, paragraph.line))
+                    boundary = pauses.sentence
+            if carry and pieces and pieces[-1].turn == turn.index and pieces[-1].paragraph == p_index:
+                last = pieces[-1]
+                pieces[-1] = Piece(last.index, last.turn, last.paragraph, last.speaker,
+                                   for_engine(last.text + carry), last.voice, last.chapter,
+                                   last.pause_before_ms, last.line)
+    return tuple(pieces)

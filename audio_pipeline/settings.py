@@ -1,0 +1,86 @@
+"""Every knob of a render in one frozen object, which also derives the cache keys."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from .model import Voice
+
+#: Bump when the meaning of a cached piece changes (its processing, its file layout).
+CACHE_FORMAT = 1
+
+
+def example_transcript() -> Path:
+    """The bundled example: the Systems-ML workshop panel, in Chinese."""
+    return Path(str(resources.files("audio_pipeline") / "examples" / "systems-ml-panel.txt"))
+
+
+def default_cache_dir() -> Path:
+    """The per-user cache folder (``$XDG_CACHE_HOME/audio-pipeline`` and the like)."""
+    if env := os.environ.get("AUDIO_PIPELINE_CACHE"):
+        return Path(env)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "audio-pipeline"
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Silence between pieces, in milliseconds (the longest applicable one is used)."""
+
+    sentence: int = 280
+    paragraph: int = 500
+    turn: int = 750
+    chapter: int = 1400
+    #: A chapter marker sits this far before its first word, inside the pause.
+    chapter_lead: int = 350
+    #: Silence after the last word.
+    tail: int = 800
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to render: inputs, outputs, engine, audio format and timing."""
+
+    transcript: Path = field(default_factory=example_transcript)
+    voices: Path | None = None
+    #: True when ``voices`` was chosen by the user rather than found by default.
+    voices_explicit: bool = False
+    out_dir: Path = Path("output")
+    cache_dir: Path | None = field(default_factory=default_cache_dir)
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    engine: str = "pyttsx3"
+    sample_rate: int = 22050
+    bitrate_kbps: int = 64
+    pauses: Pauses = Pauses()
+    #: Fade at each piece's edges so cuts never click.
+    fade_ms: int = 8
+    #: Leading/trailing audio quieter than this is trimmed from each piece.
+    trim_dbfs: float = -50.0
+    #: Silence kept at each trimmed edge.
+    keep_ms: int = 30
+
+    def piece_key(self, text: str, voice: Voice, engine_identity: str) -> str:
+        """Cache key of one synthesized piece: everything that shapes its sound, hashed."""
+        shaping = {
+            "format": CACHE_FORMAT,
+            "engine": engine_identity,
+            "text": text,
+            "voice": asdict(voice),
+            "sample_rate": self.sample_rate,
+            "fade_ms": self.fade_ms,
+            "trim_dbfs": self.trim_dbfs,
+            "keep_ms": self.keep_ms,
+        }
+        blob = json.dumps(shaping, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()

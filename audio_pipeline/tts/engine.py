@@ -1,0 +1,70 @@
+"""The speech-engine protocol and the registry engines are chosen from by name.
+
+An engine writes one mono 16-bit WAV per call. Engines are loaded lazily, so a missing optional
+engine fails only when it is asked for, with a one-line error.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..errors import EngineError
+from ..model import Voice
+
+
+@dataclass(frozen=True)
+class EngineVoice:
+    """A voice as the engine reports it."""
+
+    id: str
+    name: str
+    languages: tuple[str, ...]
+    gender: str | None = None
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What an engine offers on this machine; ``identity`` goes into every cache key."""
+
+    identity: str
+    voices: tuple[EngineVoice, ...]
+    variants: tuple[str, ...] = ()
+    #: Variants whose output is not bit-reproducible (eSpeak's breath noise).
+    unstable_variants: tuple[str, ...] = ()
+
+
+class Engine(Protocol):
+    """A text-to-speech engine."""
+
+    name: str
+
+    def info(self) -> EngineInfo:
+        """Voices, variants and a version string identifying the engine's sound."""
+
+    def synthesize(self, text: str, voice: Voice, wav_path: str) -> None:
+        """Speak ``text`` with ``voice`` into a mono 16-bit WAV at ``wav_path``.
+
+        Output must depend only on the arguments (not on earlier calls), so that renders are
+        reproducible whatever the order or the number of workers.
+        """
+
+
+ENGINES: dict[str, str] = {
+    "pyttsx3": "audio_pipeline.tts.pyttsx3_engine:Pyttsx3Engine",
+}
+
+
+def load_engine(name: str) -> Engine:
+    """Instantiate the engine registered under ``name``."""
+    try:
+        target = ENGINES[name]
+    except KeyError:
+        raise EngineError(f"unknown engine {name!r}", hint=f"choose one of: {', '.join(sorted(ENGINES))}") from None
+    module_name, _, attr = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise EngineError(f"engine {name!r} is not available: {exc}") from None
+    return getattr(module, attr)()

@@ -1,0 +1,164 @@
+"""pyttsx3 with its eSpeak NG driver, one fresh process per utterance.
+
+Two facts about this engine shape the adapter (both measured; see README, "How synthesis works"):
+
+* eSpeak NG keeps state between utterances inside one process, so the same sentence comes out
+  with different samples depending on what was spoken before. Each utterance therefore runs in a
+  child forked from a process that has loaded, but never initialised, eSpeak NG: every piece is
+  the first utterance of a pristine engine, and the audio depends only on its inputs.
+* eSpeak NG synthesizes on its own thread, and ``runAndWait`` can return before pyttsx3 has
+  written the file (pyttsx3 issue #219). We wait for pyttsx3's ``finished-utterance`` event.
+* Settings queued to that thread are sometimes dropped (see :func:`_speak`).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import threading
+from importlib import metadata
+
+from ..errors import EngineError
+from ..model import Voice
+from .engine import EngineInfo, EngineVoice
+from .runtime import prepare_espeak
+
+_CHILD_TIMEOUT_S = 120
+
+
+class Pyttsx3Engine:
+    """The ``pyttsx3`` engine (eSpeak NG on Linux)."""
+
+    name = "pyttsx3"
+
+    def __init__(self) -> None:
+        self._source = prepare_espeak()
+        try:
+            import pyttsx3.drivers._espeak  # noqa: F401  (loads the library; initialises nothing)
+        except Exception as exc:
+            raise EngineError(f"pyttsx3 cannot load eSpeak NG: {exc}") from None
+        self._info: EngineInfo | None = None
+
+    def info(self) -> EngineInfo:
+        """Voices, variants and version, asked of a throw-away engine in a child process."""
+        if self._info is None:
+            self._info = _in_child(_describe, self._source)
+        return self._info
+
+    def synthesize(self, text: str, voice: Voice, wav_path: str) -> None:
+        """Speak ``text`` into ``wav_path`` (22.05 kHz mono 16-bit, as eSpeak NG produces)."""
+        _in_child(_speak, text, voice, wav_path)
+
+
+def _in_child(fn, *args):
+    """Run ``fn(*args)`` in a forked child; return its result or raise its error as EngineError."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: never returns
+        status = 0
+        try:
+            os.close(read_fd)
+            _quiet()
+            signal.alarm(_CHILD_TIMEOUT_S)  # a hung engine dies instead of hanging the render
+            payload = pickle.dumps(("ok", fn(*args)))
+        except BaseException as exc:  # noqa: BLE001 - everything is reported to the parent
+            payload = pickle.dumps(("error", f"{exc}" or type(exc).__name__))
+            status = 1
+        try:
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(write_fd, view):]
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    chunks = []
+    with os.fdopen(read_fd, "rb") as pipe:
+        while chunk := pipe.read(65536):
+            chunks.append(chunk)
+    _, wait_status = os.waitpid(pid, 0)
+    if not chunks:
+        code = os.waitstatus_to_exitcode(wait_status)
+        why = f"signal {-code}" if code < 0 else f"exit status {code}"
+        raise EngineError(f"the speech engine process died ({why})")
+    kind, value = pickle.loads(b"".join(chunks))
+    if kind == "error":
+        raise EngineError(f"speech engine failed: {value}")
+    return value
+
+
+def _quiet() -> None:
+    """Silence the child: pyttsx3 prints 'Audio saved to …' and eSpeak may write to stderr."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # fresh objects: no lock held by another thread
+
+
+def _engine():
+    import pyttsx3
+
+    return pyttsx3.init("espeak")
+
+
+def _describe(source: str) -> EngineInfo:
+    import ctypes
+
+    from pyttsx3.drivers import _espeak
+
+    engine = _engine()
+    voices = tuple(
+        EngineVoice(v.id, v.name, tuple(v.languages or ()), v.gender)
+        for v in engine.getProperty("voices")
+    )
+    info = _espeak.dll.espeak_Info
+    info.restype = ctypes.c_char_p
+    info.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
+    data_path = ctypes.c_char_p()
+    version = (info(ctypes.byref(data_path)) or b"?").decode()
+    variants, unstable = _variants(os.path.join((data_path.value or b"").decode(), "voices", "!v"))
+    identity = f"pyttsx3-{metadata.version('pyttsx3')}+espeak-ng-{version}+{source}"
+    return EngineInfo(identity, voices, variants, unstable)
+
+
+def _variants(folder: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    names, unstable = [], []
+    try:
+        entries = sorted(os.listdir(folder))
+    except OSError:
+        return (), ()
+    for entry in entries:
+        names.append(entry)
+        try:
+            with open(os.path.join(folder, entry), encoding="utf-8", errors="replace") as fh:
+                if any(line.split()[:1] == ["breath"] and any(v != "0" for v in line.split()[1:])
+                       for line in fh):
+                    unstable.append(entry)
+        except OSError:
+            continue
+    return tuple(names), tuple(unstable)
+
+
+def _speak(text: str, voice: Voice, wav_path: str) -> None:
+    engine = _engine()
+    done = threading.Event()
+    errors: list[BaseException] = []
+    engine.connect("finished-utterance", lambda **_: done.set())
+    engine.connect("error", lambda exception=None, **_: errors.append(exception))
+    # Twice: eSpeak NG applies rate, pitch and volume on its own thread, and after the engine has
+    # been idle it sometimes drops the first of them, so pyttsx3's initial rate of 200 wins (seen
+    # in 5% of utterances under load, 26% after a pause; 0 of 1,080 with the settings sent twice).
+    for _ in range(2):
+        engine.setProperty("voice", voice.spec)
+        engine.setProperty("rate", voice.rate)
+        engine.setProperty("pitch", voice.pitch)
+        engine.setProperty("volume", voice.volume)
+    engine.save_to_file(text, wav_path)
+    engine.runAndWait()
+    if not done.wait(_CHILD_TIMEOUT_S - 5):
+        raise TimeoutError("eSpeak NG did not finish the utterance")
+    if errors:
+        raise errors[0]
+    if not os.path.exists(wav_path):
+        raise FileNotFoundError("pyttsx3 wrote no audio file")

@@ -1,0 +1,59 @@
+"""Find the native parts: eSpeak NG (system library, else the espeakng-loader wheel) and ffmpeg
+(system binary, else the imageio-ffmpeg wheel). Nothing here needs a system package."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import os
+import shutil
+
+from ..errors import EngineError, ExportError
+
+
+@functools.cache
+def prepare_espeak() -> str:
+    """Make ``libespeak-ng.so.1`` loadable by pyttsx3; return where it comes from.
+
+    pyttsx3 dlopens the library by name when its eSpeak driver is imported. With no system
+    eSpeak NG, load the wheel's copy first (the loader then finds it already in memory by its
+    soname) and point eSpeak at the wheel's data through ``ESPEAK_DATA_PATH``.
+    """
+    if ctypes.util.find_library("espeak-ng"):
+        return "system"
+    try:
+        import espeakng_loader
+    except ImportError:  # pragma: no cover - a dependency of the package
+        raise EngineError("eSpeak NG was not found", hint="install espeak-ng or the espeakng-loader wheel") from None
+    os.environ.setdefault("ESPEAK_DATA_PATH", espeakng_loader.get_data_path())
+    try:
+        ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+    except OSError as exc:
+        raise EngineError(f"the bundled eSpeak NG library cannot be loaded: {exc}") from None
+    return "wheel"
+
+
+@functools.cache
+def ffmpeg_exe() -> str:
+    """Path of ffmpeg: the system's when on PATH, else the imageio-ffmpeg wheel's."""
+    found = os.environ.get("AUDIO_PIPELINE_FFMPEG") or shutil.which("ffmpeg")
+    if found:
+        return found
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception as exc:  # the wheel raises RuntimeError when its binary is missing
+        raise ExportError(f"ffmpeg was not found ({exc})",
+                          hint="install ffmpeg or the imageio-ffmpeg wheel") from None
+
+
+def configure_pydub() -> None:
+    """Hand pydub our ffmpeg before it goes looking on PATH (and warns)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        from pydub import AudioSegment
+    AudioSegment.converter = ffmpeg_exe()

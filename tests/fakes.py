@@ -1,0 +1,37 @@
+"""A fake speech engine for unit tests: a tone whose pitch follows the voice, length the text."""
+
+from __future__ import annotations
+
+import math
+import struct
+import wave
+
+from audio_pipeline.model import Voice
+from audio_pipeline.tts.engine import EngineInfo, EngineVoice
+
+RATE = 22050
+
+
+class FakeEngine:
+    name = "fake"
+
+    def info(self) -> EngineInfo:
+        voices = (EngineVoice("sit/cmn", "Chinese (Mandarin)", ("cmn",), "Male"),
+                  EngineVoice("gmw/en-us", "English (America)", ("en-us",), "Male"))
+        variants = ("m1", "m2", "m3", "m7", "m8", "f1", "f2", "f4", "klatt", "klatt4", "linda", "belinda",
+                    "aunty", "grandma")
+        return EngineInfo("fake-1", voices, variants, ("f2",))
+
+    def synthesize(self, text: str, voice: Voice, wav_path: str) -> None:
+        if "SILENT" in text:
+            frames = b"\0\0" * 2000
+        else:
+            freq = 100 + 3 * voice.pitch
+            n = int(RATE * 0.05 * max(1, len(text)))
+            frames = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * freq * i / RATE)))
+                              for i in range(n))
+        with wave.open(wav_path, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(RATE)
+            w.writeframes(frames)

@@ -1,0 +1,120 @@
+"""voices.toml validation and automatic casting (against a fake engine's voice list)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from audio_pipeline.casting import cast_voices, load_casting, parse_override
+from audio_pipeline.errors import CastingError
+from audio_pipeline.transcript import parse_transcript, read_transcript
+from fakes import FakeEngine
+
+INFO = FakeEngine().info()
+REPO_VOICES = Path(__file__).parent.parent / "voices.toml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "voices.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_repo_voices_toml_casts_the_panel_distinctly(example):
+    t = read_transcript(example)
+    cast = cast_voices(t, INFO, load_casting(REPO_VOICES))
+    voices = dict(cast.voices)
+    assert set(voices) == {s.code for s in t.speakers}
+    assert len(set(voices.values())) == len(voices)
+    assert voices["YQ"].variant == "klatt" and voices["M"].variant == "f1"
+    assert not cast.warnings
+
+
+def test_auto_cast_is_deterministic_distinct_and_in_the_language(example):
+    t = read_transcript(example)
+    first, second = cast_voices(t, INFO), cast_voices(t, INFO)
+    assert first == second
+    voices = [v for _, v in first.voices]
+    assert all(v.voice_id == "sit/cmn" for v in voices)
+    assert len({(v.variant, v.pitch) for v in voices}) == len(voices)
+    assert "f2" not in {v.variant for v in voices}  # not reproducible: never auto-cast
+
+
+def test_recast_draws_another_distinct_casting(example):
+    t = read_transcript(example)
+    again = cast_voices(t, INFO, seed=7)
+    assert again != cast_voices(t, INFO)
+    assert len({v for _, v in again.voices}) == len(t.speakers)
+
+
+def test_auto_cast_avoids_voices_taken_explicitly(tmp_path):
+    t = parse_transcript("JG: 你好。\n\nGG: 你好。\n")
+    path = write(tmp_path, '[speakers.GG]\nvariant = "m3"\npitch = 45\nrate = 170\n')
+    cast = dict(cast_voices(t, INFO, load_casting(path)).voices)
+    assert cast["JG"] != cast["GG"]
+
+
+def test_more_speakers_than_distinct_voices_warns():
+    text = "\n\n".join(f"S{chr(65 + i // 26)}{chr(65 + i % 26)}: 你好。" for i in range(30))
+    cast = cast_voices(parse_transcript(text), INFO)
+    assert len({v for _, v in cast.voices}) == 30
+    assert any("clearly distinct" in w for w in cast.warnings)
+
+
+@pytest.mark.parametrize("toml, message, line", [
+    ('[speakers.JG]\nvoice = "sit/cmn"\ncolour = "red"\n', "speakers.JG: unknown key 'colour'", 3),
+    ('[speakers.XX]\nvariant = "m3"\n', "unknown speaker 'XX'", 1),
+    ('[speakers.JG]\nvoice = "nope/xx"\n', "voice 'nope/xx' is not offered", 1),
+    ('[speakers.JG]\nvariant = "zz9"\n', "variant 'zz9' is not offered", None),
+    ('[speakers.JG]\npitch = 150\n', "speakers.JG.pitch = 150 is out of range", 1),
+    ('[speakers.JG]\nrate = "fast"\n', "speakers.JG.rate = 'fast' is out of range", 1),
+    ('[speakers.JG]\nvolume = 2\n', "volume = 2 is out of range", 1),
+    ('[voices]\nJG = 1\n', "unknown key 'voices'", 1),
+    ('[speakers.JG\nvoice = 1\n', "is not valid TOML", 1),
+])
+def test_casting_file_errors_are_one_line_with_file_and_line(tmp_path, toml, message, line):
+    t = parse_transcript("JG: 你好。\n")
+    path = write(tmp_path, toml)
+    with pytest.raises(CastingError, match=message.replace("(", r"\(").replace(".", r"\.")) as info:
+        cast_voices(t, INFO, load_casting(path))
+    assert info.value.path == str(path)
+    assert info.value.line == line
+    assert "\n" not in info.value.one_line()
+
+
+def test_unknown_voice_error_lists_the_voices_for_the_language(tmp_path):
+    t = parse_transcript("JG: 你好。\n")
+    with pytest.raises(CastingError) as info:
+        cast_voices(t, INFO, load_casting(write(tmp_path, '[speakers.JG]\nvoice = "cmn-xx"\n')))
+    assert "sit/cmn" in info.value.one_line() and "audio-pipeline voices" in info.value.one_line()
+
+
+def test_alias_key_casts_the_speaker(tmp_path):
+    t = parse_transcript("+ YQ: Yangqing Jia\n\nYJ: 你好。\n")
+    cast = cast_voices(t, INFO, load_casting(write(tmp_path, '[speakers.YJ]\nvariant = "m8"\n')))
+    assert cast.voice("YQ").variant == "m8"
+
+
+def test_implicit_casting_file_skips_other_speakers_with_a_warning(tmp_path):
+    t = parse_transcript("JG: 你好。\n")
+    cast = cast_voices(t, INFO, load_casting(write(tmp_path, '[speakers.ZZ]\nvariant = "m8"\n')), strict=False)
+    assert any("ZZ" in w for w in cast.warnings)
+
+
+def test_breathy_variant_warns_about_reproducibility(tmp_path):
+    t = parse_transcript("JG: 你好。\n")
+    cast = cast_voices(t, INFO, load_casting(write(tmp_path, '[speakers.JG]\nvariant = "f2"\n')))
+    assert any("reproducibly" in w for w in cast.warnings)
+
+
+def test_voice_override_parsing_and_precedence(tmp_path):
+    assert parse_override("JG=sit/cmn+m8,rate=150,pitch=20") == ("JG", {"voice": "sit/cmn", "variant": "m8",
+                                                                      "rate": 150, "pitch": 20})
+    t = parse_transcript("JG: 你好。\n")
+    cast = cast_voices(t, INFO, load_casting(write(tmp_path, '[speakers.JG]\nvariant = "m3"\n')),
+                       overrides={"JG": {"variant": "m8"}})
+    assert cast.voice("JG").variant == "m8"
+    for bad in ("JG", "JG=", "JG=sit/cmn,speed=3", "JG=sit/cmn,rate=x"):
+        with pytest.raises(CastingError):
+            parse_override(bad)

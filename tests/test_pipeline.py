@@ -1,0 +1,70 @@
+"""The whole pipeline with the fake engine: timeline, cache reuse, manifest, atomic outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from audio_pipeline import render
+from audio_pipeline.errors import EngineError, ExportError
+from audio_pipeline.settings import Settings
+
+DATA = Path(__file__).parent / "data"
+
+
+def settings(tmp_path: Path, **kw) -> Settings:
+    base = dict(transcript=DATA / "short-panel.txt", out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                engine="fake", jobs=2)
+    return Settings(**{**base, **kw})
+
+
+def test_render_writes_episode_and_manifest_with_a_consistent_timeline(tmp_path):
+    result = render(settings(tmp_path))
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+    assert result.episode.exists() and result.episode.suffix == ".mp3"
+    assert [s["code"] for s in manifest["speakers"]] == ["JG", "DS", "M", "A"]
+    chapters = manifest["chapters"]
+    assert [c["title"] for c in chapters] == ["1. 你属于哪个社区？", "2. 学术界的角色是什么？",
+                                             "3. 听众提问：为什么不在生产中使用？"]
+    assert chapters[0]["start_ms"] == 0 and chapters[-1]["end_ms"] == manifest["duration_ms"]
+    assert all(a["end_ms"] == b["start_ms"] for a, b in zip(chapters, chapters[1:]))
+    turns = manifest["turns"]
+    assert [t["speaker"] for t in turns] == ["M", "JG", "DS", "M", "JG", "A", "DS"]
+    assert all(t["start_ms"] < t["end_ms"] <= u["start_ms"] for t, u in zip(turns, turns[1:]))
+    for chapter in chapters:
+        inside = [t for t in turns if t["chapter"] == chapter["index"]]
+        assert chapter["start_ms"] <= inside[0]["start_ms"] and inside[-1]["end_ms"] <= chapter["end_ms"]
+    assert manifest["render"] == {"pieces": 9, "pieces_synthesized": 9, "pieces_reused": 0}
+    assert not [p for p in result.episode.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_rerender_reuses_everything_and_recast_redoes_one_speaker(tmp_path):
+    render(settings(tmp_path))
+    again = render(settings(tmp_path))
+    assert (again.pieces_synthesized, again.pieces_reused) == (0, 9)
+    recast = render(settings(tmp_path), voice_overrides=("DS=sit/cmn+m8,pitch=10",))
+    assert (recast.pieces_synthesized, recast.pieces_reused) == (2, 7)
+
+
+def test_no_cache_leaves_no_cache_behind(tmp_path):
+    result = render(settings(tmp_path, cache_dir=None))
+    assert result.pieces_synthesized == 9
+    assert not (tmp_path / "cache").exists()
+
+
+def test_engine_returning_silence_is_an_error_naming_the_line(tmp_path):
+    src = tmp_path / "t.txt"
+    src.write_text("JG: fine.\n\nDS: SILENT now.\n", encoding="utf-8")
+    with pytest.raises(EngineError, match="no audio") as info:
+        render(settings(tmp_path, transcript=src))
+    assert info.value.line == 3
+    assert not (tmp_path / "out" / "t.mp3").exists()
+
+
+def test_unwritable_output_folder_fails_before_synthesis(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ExportError, match="cannot be written"):
+        render(settings(tmp_path, out_dir=blocker / "out"))
