@@ -20,15 +20,17 @@ from .tts.engine import EngineInfo
 
 # (variant, pitch, rate): median F0 measured on Mandarin speech, low and high voices alternating.
 PALETTE: tuple[tuple[str, int, int], ...] = (
-    ("m3", 45, 170),      # ~88 Hz
-    ("f1", 50, 165),      # ~161 Hz
-    ("klatt4", 28, 158),  # ~73 Hz, dark
-    ("f4", 72, 175),      # ~205 Hz
-    ("m7", 70, 165),      # ~114 Hz
-    ("belinda", 62, 170), # ~250 Hz
-    ("klatt", 60, 180),   # ~102 Hz, bright
+    # Slots 0-7 are spaced about 23% apart in pitch from 70 to 300 Hz, with neighbours of
+    # contrasting timbre; the rest fill in between.
+    ("m3", 45, 170),      # ~86 Hz
+    ("f1", 67, 165),      # ~197 Hz
+    ("klatt4", 28, 158),  # ~72 Hz, dark
+    ("f4", 85, 175),      # ~242 Hz
+    ("m7", 82, 165),      # ~128 Hz, dark
+    ("belinda", 78, 170), # ~300 Hz
+    ("klatt", 63, 180),   # ~106 Hz, bright
+    ("m2", 95, 172),      # ~160 Hz, bright
     ("linda", 35, 160),   # ~180 Hz
-    ("m2", 85, 172),      # ~145 Hz
     ("aunty", 45, 168),
     ("m8", 30, 166),
     ("grandma", 62, 162),

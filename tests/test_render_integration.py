@@ -118,3 +118,37 @@ def test_engine_reports_mandarin_voice_and_variants():
     assert "sit/cmn" in {v.id for v in info.voices}
     assert {"m3", "f1", "klatt"} <= set(info.variants)
     assert "f2" in info.unstable_variants
+
+
+def _f0s(engine, voices, tmp_path):
+    text = "我最初从事机器学习，研究概率方法。在博士期间中途，我转向了系统。"
+    out = {}
+    for code, voice in voices:
+        path = tmp_path / f"{code}.wav"
+        engine.synthesize(text, voice, str(path))
+        out[code] = median_f0(decode_pcm(path))
+    return out
+
+
+def _assert_apart(f0s, ratio=1.10):
+    ranked = sorted(f0s.items(), key=lambda kv: kv[1])
+    for (a, fa), (b, fb) in zip(ranked, ranked[1:]):
+        assert fb >= ratio * fa, f"{a} ({fa:.0f} Hz) and {b} ({fb:.0f} Hz) are too close in pitch"
+
+
+def test_panel_voices_are_pairwise_distinct_in_pitch(example, tmp_path):
+    from audio_pipeline.casting import cast_voices, load_casting
+    from audio_pipeline.transcript import read_transcript
+
+    engine = load_engine("pyttsx3")
+    cast = cast_voices(read_transcript(example), engine.info(), load_casting(REPO / "voices.toml"))
+    _assert_apart(_f0s(engine, cast.voices, tmp_path))
+
+
+def test_auto_cast_voices_are_pairwise_distinct_in_pitch(example, tmp_path):
+    from audio_pipeline.casting import cast_voices
+    from audio_pipeline.transcript import read_transcript
+
+    engine = load_engine("pyttsx3")
+    cast = cast_voices(read_transcript(example), engine.info())
+    _assert_apart(_f0s(engine, cast.voices, tmp_path))
