@@ -6,6 +6,7 @@ with pydub) to the encoder, so memory does not grow with the episode's length.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 from .model import Cast, Chapter, Piece, PieceAudio, TimedChapter, TimedPiece, Timeline, Transcript
@@ -20,9 +21,13 @@ def lay_out(transcript: Transcript, chapters: tuple[Chapter, ...], cast: Cast, p
 
     A chapter starts ``pauses.chapter_lead`` before its first word (inside the pause before it),
     the first chapter at 0; each ends where the next starts and the last at the episode's end.
+    Chapter boundaries and the end fall on whole milliseconds that are also whole samples (every
+    20 ms at 22.05 kHz), so chapter times in ms — all an ID3 CHAP frame holds — cut clips exactly.
     """
     def frames(ms: int) -> int:
         return ms * sample_rate // 1000
+
+    grid = sample_rate // math.gcd(sample_rate, 1000)
 
     timed: list[TimedPiece] = []
     cursor = 0
@@ -30,7 +35,7 @@ def lay_out(transcript: Transcript, chapters: tuple[Chapter, ...], cast: Cast, p
         cursor += frames(piece.pause_before_ms)
         timed.append(TimedPiece(piece, cursor, cursor + sound.frames))
         cursor += sound.frames
-    total = cursor + frames(pauses.tail)
+    total = -(-(cursor + frames(pauses.tail)) // grid) * grid
 
     starts: list[tuple[Chapter, int]] = []
     for chapter in chapters:
@@ -38,7 +43,7 @@ def lay_out(transcript: Transcript, chapters: tuple[Chapter, ...], cast: Cast, p
         if first is None:
             continue  # a chapter with nothing to say (only punctuation) is dropped
         lead = min(frames(pauses.chapter_lead), frames(first.piece.pause_before_ms))
-        starts.append((chapter, 0 if not starts else first.start - lead))
+        starts.append((chapter, 0 if not starts else (first.start - lead) // grid * grid))
     placed = tuple(TimedChapter(ch, start, starts[i + 1][1] if i + 1 < len(starts) else total)
                    for i, (ch, start) in enumerate(starts))
     return Timeline(transcript, cast, sample_rate, total, tuple(timed), placed, audio)

@@ -100,15 +100,18 @@ def cast_voices(transcript: Transcript, engine: EngineInfo, casting: CastingFile
                ("--voice", overrides or {}, {})]
     for source in filter(None, sources):
         where, table, lines = source
+        skipped = []
         for key, entry in table.items():
             code = alias.get(key, key)
             if code not in codes:
                 if strict or where == "--voice":
                     raise CastingError(f"unknown speaker {key!r}", path=where, line=lines.get(f"speakers.{key}"),
                                        hint=f"speakers in {Path(transcript.path).name}: {', '.join(sorted(codes))}")
-                warnings.append(f"{where}: speaker {key} is not in this transcript; ignored")
+                skipped.append(key)
                 continue
             explicit[code] = {**explicit.get(code, {}), **entry}
+        if skipped:
+            warnings.append(f"{where}: {', '.join(skipped)} not in this transcript; ignored")
 
     defaults = dict(casting.defaults) if casting else {}
     base_id = defaults.get("voice") or language_voice(transcript.metadata.language, engine)
@@ -261,5 +264,44 @@ def with_names(cast: Cast, transcript: Transcript) -> dict[str, str]:
     return {s.code: cast.name(s.code, s.name) for s in transcript.speakers}
 
 
-__all__ = ["PALETTE", "CastingFile", "cast_voices", "language_voice", "load_casting", "matching_voices",
-           "parse_override", "with_names"]
+
+
+def casting_file_text(transcript: Transcript, cast: Cast, engine: EngineInfo) -> str:
+    """A commented voices.toml reproducing ``cast``, for the user to edit and pass to ``--voices``."""
+    import json
+
+    language = transcript.metadata.language
+    turns = {s.code: sum(t.speaker == s.code for t in transcript.turns) for s in transcript.speakers}
+    base = next(iter(dict(cast.voices).values())).voice_id if cast.voices else language_voice(language, engine)
+    stable = [v for v in engine.variants if v not in engine.unstable_variants]
+    lines = [
+        f"# Casting for {Path(transcript.path).name}: {transcript.metadata.title}",
+        f"# Edit, then: audio-pipeline render {Path(transcript.path).name} --voices THIS_FILE",
+        "#",
+        f"# voice: an engine voice id; for '{language}': {', '.join(matching_voices(language, engine)[:8])}",
+        "#        (all: audio-pipeline voices)",
+        f"# variant: {', '.join(stable[:30])}{' …' if len(stable) > 30 else ''}",
+        f"#          (breathy, not reproducible: {', '.join(engine.unstable_variants)})" if engine.unstable_variants else "#",
+        "# pitch 0–99, rate 80–450 words per minute, volume 0.0–1.0; every key is optional.",
+        "",
+        "[defaults]",
+        f"voice = {json.dumps(base)}",
+        "",
+    ]
+    names = dict(cast.names)
+    for s in transcript.speakers:
+        voice = cast.voice(s.code)
+        aliases = f", labelled {'/'.join(s.aliases)}" if s.aliases else ""
+        count = f"{turns[s.code]} turn{'s' if turns[s.code] != 1 else ''}"
+        lines += [f"[speakers.{s.code}]  # {s.role}, {count}{aliases}",
+                  f"name = {json.dumps(names.get(s.code, s.name), ensure_ascii=False)}"]
+        if voice.voice_id != base:
+            lines.append(f"voice = {json.dumps(voice.voice_id)}")
+        if voice.variant:
+            lines.append(f"variant = {json.dumps(voice.variant)}")
+        lines += [f"pitch = {voice.pitch}", f"rate = {voice.rate}", f"volume = {voice.volume:g}", ""]
+    return "\n".join(lines)
+
+
+__all__ = ["PALETTE", "CastingFile", "cast_voices", "casting_file_text", "language_voice", "load_casting",
+           "matching_voices", "parse_override", "with_names"]

@@ -17,8 +17,8 @@ from .settings import Settings, default_cache_dir, example_transcript
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Turn a written multi-speaker discussion into a podcast episode.")
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 _debug = False
 
 TranscriptArg = Annotated[Optional[Path], typer.Argument(help="Transcript file (default: the bundled example).",
@@ -54,12 +54,17 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
            cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Cache of synthesized pieces.")] = None,
            no_cache: Annotated[bool, typer.Option("--no-cache", help="Synthesize everything; keep nothing.")] = False,
            recast: Annotated[Optional[int], typer.Option("--recast", help="Draw another automatic casting.")] = None,
-           jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Synthesis workers (default: the number of cores).")] = 0) -> None:
-    """Render TRANSCRIPT into OUT/<slug>.mp3 (tags, chapters) and OUT/<slug>.json."""
+           jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Synthesis workers (default: the number of cores).")] = 0,
+           audio_format: Annotated[str, typer.Option("--format", help="Container: mp3, m4b (AAC) or opus.")] = "mp3",
+           bitrate: Annotated[Optional[int], typer.Option("--bitrate", min=8, max=320,
+                                                          help="kbit/s (default: mp3 64, m4b 64, opus 32).")] = None,
+           clips: Annotated[bool, typer.Option("--clips", help="Also write one clip per chapter into OUT/<slug>/clips/.")] = False) -> None:
+    """Render TRANSCRIPT into OUT/<slug>.mp3 (tags, chapters), .vtt, .srt, .chapters.json and .json."""
     from .pipeline import render as run
 
     extra = {"jobs": jobs} if jobs else {}
-    settings = _settings(transcript, voices, out_dir=out_dir,
+    settings = _settings(transcript, voices, out_dir=out_dir, audio_format=audio_format.lower(),
+                         bitrate_kbps=bitrate, clips=clips,
                          cache_dir=None if no_cache else (cache_dir or default_cache_dir()), **extra)
     with Progress(TextColumn("[bold]Synthesizing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
@@ -72,7 +77,11 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
     minutes, seconds = divmod(t.duration_ms // 1000, 60)
     out.print(f"[green]✓[/] {result.episode}  ({minutes}:{seconds:02d}, {len(t.transcript.speakers)} speakers, "
               f"{len(t.chapters)} chapters)", highlight=False)
-    out.print(f"  manifest {result.manifest}", highlight=False)
+    others = [f for key, f in result.files.items() if key not in ("episode", "clips")]
+    out.print(f"  also {', '.join(others)} and {result.manifest.name} in {result.episode.parent}", highlight=False)
+    if "clips" in result.files:
+        out.print(f"  {len(result.files['clips'])} clips in {result.episode.parent / Path(result.files['clips'][0]).parent}",
+                  highlight=False)
     out.print(f"  pieces: {result.pieces_synthesized} synthesized, {result.pieces_reused} reused", highlight=False)
 
 
@@ -98,6 +107,67 @@ def inspect(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: V
     out.print(chapters)
     for warning in plan.cast.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+@app.command()
+def voices(lang: Annotated[Optional[str], typer.Option("--lang", help="Only voices for this language (zh, cmn, en, …).")] = None) -> None:
+    """List the voices the speech engine offers on this machine."""
+    from .casting import matching_voices
+    from .tts import load_engine
+
+    info = load_engine("pyttsx3").info()
+    wanted = set(matching_voices(lang, info)) if lang else None
+    table = Table("id", "name", "languages", "gender", title=f"Voices ({info.identity})")
+    shown = 0
+    for v in info.voices:
+        if wanted is None or v.id in wanted:
+            table.add_row(v.id, v.name, ", ".join(v.languages), v.gender or "")
+            shown += 1
+    out.print(table)
+    stable = [v for v in info.variants if v not in info.unstable_variants]
+    out.print(f"{shown} voices. Variants (voices.toml 'variant'): {', '.join(stable)}", highlight=False)
+    if info.unstable_variants:
+        out.print(f"Breathy variants, not reproducible: {', '.join(info.unstable_variants)}", highlight=False)
+
+
+@app.command()
+def cast(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: VoiceOpt = None,
+         recast: Annotated[Optional[int], typer.Option("--recast")] = None) -> None:
+    """Print a commented casting file for TRANSCRIPT's speakers (edit it, pass it back with --voices)."""
+    from .casting import casting_file_text
+    from .pipeline import prepare
+
+    plan = prepare(_settings(transcript, voices), voice_overrides=tuple(voice or ()), recast=recast)
+    sys.stdout.write(casting_file_text(plan.transcript, plan.cast, plan.engine))
+
+
+@app.command()
+def preview(speaker: Annotated[str, typer.Argument(help="Speaker code, e.g. JG.")],
+            transcript: Annotated[Optional[Path], typer.Option("--transcript", help="Default: the bundled example.")] = None,
+            voices: VoicesOpt = None, voice: VoiceOpt = None,
+            recast: Annotated[Optional[int], typer.Option("--recast")] = None,
+            out_dir: Annotated[Path, typer.Option("--out")] = Path("output"),
+            seconds: Annotated[float, typer.Option("--seconds", min=1, max=120)] = 8.0) -> None:
+    """Render a few seconds of SPEAKER's first turn, to audition a voice."""
+    from .pipeline import preview as run
+
+    path = run(_settings(transcript, voices, out_dir=out_dir), speaker, voice_overrides=tuple(voice or ()),
+               recast=recast, seconds=seconds)
+    out.print(f"[green]✓[/] {path}", highlight=False)
+
+
+@app.command()
+def clip(episode: Annotated[Path, typer.Argument(help="A rendered episode (.mp3, .m4b or .opus).")],
+         chapter: Annotated[Optional[list[int]], typer.Option("--chapter", "-c", help="Chapter number (repeatable).")] = None,
+         all_chapters: Annotated[bool, typer.Option("--all", help="Every chapter.")] = False,
+         out_dir: Annotated[Optional[Path], typer.Option("--out", help="Default: EPISODE's folder/<name>/clips.")] = None) -> None:
+    """Cut clips from an already rendered episode by its chapters (no synthesis)."""
+    from .export.recut import cut_clips
+
+    if not chapter and not all_chapters:
+        raise typer.BadParameter("give --chapter N (repeatable) or --all")
+    for path in cut_clips(episode, None if all_chapters else list(chapter), out_dir):
+        out.print(f"[green]✓[/] {path}", highlight=False)
 
 
 def main() -> None:

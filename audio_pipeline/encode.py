@@ -1,27 +1,72 @@
-"""PCM stream → compressed audio with ffmpeg (constant bitrate MP3 for speech podcasts)."""
+"""PCM stream → compressed audio with ffmpeg: CBR MP3, AAC in M4B (with chapters), Ogg Opus."""
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ExportError
 from .tts.runtime import ffmpeg_exe
 
 
-def encode_mp3(chunks: Iterable[bytes], sample_rate: int, dest: Path, bitrate_kbps: int) -> None:
-    """Encode mono 16-bit PCM to a CBR MP3 at ``dest`` (no tags: mutagen writes those).
+@dataclass(frozen=True)
+class AudioFormat:
+    """How one container is encoded: file extension, ffmpeg codec options, muxer."""
 
-    Constant bitrate, because VBR files seek inaccurately in Apple's players; bit-exact flags,
-    so the same PCM always gives the same bytes.
+    name: str
+    extension: str
+    codec: tuple[str, ...]
+    muxer: str
+
+
+FORMATS = {
+    # Constant bitrate: VBR MP3s seek inaccurately in Apple's players.
+    "mp3": AudioFormat("mp3", "mp3", ("-c:a", "libmp3lame", "-abr", "0"), "mp3"),
+    "m4b": AudioFormat("m4b", "m4b", ("-c:a", "aac"), "ipod"),
+    "opus": AudioFormat("opus", "opus", ("-c:a", "libopus", "-application", "voip", "-vbr", "off"), "ogg"),
+}
+
+
+def encode(chunks: Iterable[bytes], sample_rate: int, dest: Path, fmt: AudioFormat, bitrate_kbps: int,
+           chapters: Sequence[tuple[int, int, str]] = ()) -> None:
+    """Encode mono 16-bit PCM into ``dest``; ``chapters`` (start ms, end ms, title) go into M4B.
+
+    Bit-exact flags make the same PCM give the same bytes. Tags are left to mutagen.
     """
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-           "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
-           "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", "-ar", str(sample_rate), "-ac", "1",
-           "-map_metadata", "-1", "-id3v2_version", "0", "-write_id3v1", "0",
-           "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "mp3", str(dest)]
-    _run(cmd, chunks, dest)
+    with tempfile.TemporaryDirectory(prefix="audio-pipeline-") as tmp:
+        cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+               "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+        maps = ["-map", "0:a"]
+        if chapters and fmt.name == "m4b":
+            meta = Path(tmp) / "chapters.txt"
+            meta.write_text(_ffmetadata(chapters), encoding="utf-8")
+            cmd += ["-f", "ffmetadata", "-i", str(meta)]
+            # Metadata from the chapters file (it has only chapter titles): "-1" would drop them.
+            maps += ["-map_chapters", "1", "-map_metadata", "1"]
+        else:
+            maps += ["-map_chapters", "-1", "-map_metadata", "-1"]
+        out_rate = 48000 if fmt.name == "opus" else sample_rate
+        cmd += [*maps, *fmt.codec, "-b:a", f"{bitrate_kbps}k", "-ar", str(out_rate), "-ac", "1",
+                "-fflags", "+bitexact", "-flags:a", "+bitexact"]
+        if fmt.name == "mp3":
+            cmd += ["-id3v2_version", "0", "-write_id3v1", "0"]
+        if fmt.name == "m4b":
+            cmd += ["-movflags", "+faststart"]
+        cmd += ["-f", fmt.muxer, str(dest)]
+        _run(cmd, chunks, dest)
+
+
+def _ffmetadata(chapters: Sequence[tuple[int, int, str]]) -> str:
+    def esc(text: str) -> str:
+        return "".join("\\" + ch if ch in "=;#\\\n" else ch for ch in text)
+
+    out = [";FFMETADATA1"]
+    for start, end, title in chapters:
+        out += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={start}", f"END={end}", f"title={esc(title)}"]
+    return "\n".join(out) + "\n"
 
 
 def _run(cmd: list[str], chunks: Iterable[bytes], dest: Path) -> None:

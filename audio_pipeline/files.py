@@ -56,3 +56,25 @@ def check_writable(folder: Path) -> None:
     except OSError as exc:
         raise ExportError(f"the output folder cannot be written: {exc.strerror or exc}", path=str(folder),
                           hint="choose another folder with --out") from None
+
+
+def safe_filename(text: str, fallback: str = "untitled", limit: int = 48) -> str:
+    """A file name part that is valid on every common OS and never leaves its folder.
+
+    Letters and digits of any script are kept (NFC); everything else — separators, ``..``,
+    control characters, NUL, characters Windows forbids — becomes ``-``. Reserved Windows names get
+    a ``_`` prefix; the result is cut to ``limit`` characters and 150 UTF-8 bytes.
+
+    >>> safe_filename("../etc/passwd"), safe_filename("你如何定位？"), safe_filename("CON")
+    ('etc-passwd', '你如何定位', '_CON')
+    """
+    text = unicodedata.normalize("NFC", text)
+    cleaned = "".join(ch if ch.isalnum() else "-" for ch in text)
+    cleaned = re.sub(r"-{2,}", "-", cleaned).strip("-. ")[:limit].strip("-. ")
+    while len(cleaned.encode()) > 150:
+        cleaned = cleaned[:-1]
+    if not cleaned:
+        cleaned = fallback
+    if cleaned.split(".")[0].lower() in _WINDOWS_RESERVED:
+        cleaned = "_" + cleaned
+    return cleaned

@@ -135,7 +135,10 @@ class Cast:
 
 @dataclass(frozen=True)
 class Piece:
-    """One unit of synthesis: a sentence (or a slice of a long one) in one voice."""
+    """One unit of synthesis: a sentence (or a slice of a long one) in one voice.
+
+    ``text`` is the transcript's text (white space folded); the engine gets ``text.for_engine``.
+    """
 
     index: int
     turn: int
@@ -195,3 +198,8 @@ class Timeline:
     @property
     def duration_ms(self) -> int:
         return self.ms(self.frames)
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Display name of every speaker (the casting file's ``name`` wins over the roster's)."""
+        return {s.code: self.cast.name(s.code, s.name) for s in self.transcript.speakers}

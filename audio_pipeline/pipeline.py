@@ -5,17 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .assemble import lay_out, pcm_stream
+from .assemble import lay_out
 from .cache import PieceCache
 from .casting import cast_voices, load_casting, parse_override, with_names
-from .encode import encode_mp3
+from .encode import FORMATS
+from .errors import ExportError
+from .export.audio import write_clips, write_episode
+from .export.chapters_json import write_chapters_json
 from .export.manifest import build_manifest, write_manifest
-from .files import atomic_path, check_writable, slugify
+from .export.subtitles import write_srt, write_vtt
+from .files import check_writable, slugify
 from .model import Cast, Chapter, Timeline, Transcript
 from .script import plan_pieces
 from .settings import Settings
 from .synth import Progress, synthesize
-from .tags import write_id3
 from .transcript import find_chapters, read_transcript
 from .tts.engine import EngineInfo, load_engine
 
@@ -37,10 +40,11 @@ class RenderResult:
 
     episode: Path
     manifest: Path
-    timeline: Timeline
-    pieces_synthesized: int
-    pieces_reused: int
-    warnings: tuple[str, ...]
+    files: dict = field(hash=False)
+    timeline: Timeline = field(hash=False, default=None)
+    pieces_synthesized: int = 0
+    pieces_reused: int = 0
+    warnings: tuple[str, ...] = ()
 
 
 def prepare(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast: int | None = None) -> Plan:
@@ -60,10 +64,12 @@ def prepare(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast
 
 def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast: int | None = None,
            progress: Progress | None = None) -> RenderResult:
-    """Render a transcript into ``<out>/<slug>.mp3`` and ``<out>/<slug>.json``.
+    """Render a transcript into the episode, its sidecars, its manifest (and clips on request).
 
-    Stages: parse → chapters → cast → plan pieces → synthesize → lay out → encode + tag → manifest.
+    Stages: parse → chapters → cast → plan pieces → synthesize → lay out → export.
     """
+    if settings.audio_format not in FORMATS:
+        raise ExportError(f"unknown format {settings.audio_format!r}", hint=f"choose one of: {', '.join(FORMATS)}")
     check_writable(settings.out_dir)
     plan = prepare(settings, voice_overrides=voice_overrides, recast=recast)
     pieces = plan_pieces(plan.transcript, plan.chapters, plan.cast, settings.pauses)
@@ -72,16 +78,68 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
         audio = synthesize(pieces, plan.engine.identity, settings, cache, progress)
         timeline = lay_out(plan.transcript, plan.chapters, plan.cast, pieces, audio,
                            settings.sample_rate, settings.pauses)
-        slug = slugify(plan.transcript.metadata.title, Path(plan.transcript.path).stem)
-        episode = settings.out_dir / f"{slug}.mp3"
-        manifest_path = settings.out_dir / f"{slug}.json"
-        with atomic_path(episode) as tmp:
-            encode_mp3(pcm_stream(timeline), timeline.sample_rate, tmp, settings.bitrate_kbps)
-            write_id3(tmp, timeline, plan.names)
+        reused = sum(a.reused for a in audio)
+        files = export(timeline, settings)
     finally:
         cache.close()
-    reused = sum(a.reused for a in audio)
     stats = {"pieces": len(pieces), "pieces_synthesized": len(pieces) - reused, "pieces_reused": reused}
-    manifest = build_manifest(timeline, plan.names, {"episode": episode.name}, stats)
-    write_manifest(manifest_path, manifest)
-    return RenderResult(episode, manifest_path, timeline, len(pieces) - reused, reused, plan.cast.warnings)
+    manifest_path = settings.out_dir / f"{_slug(timeline)}.json"
+    write_manifest(manifest_path, build_manifest(timeline, files, stats))
+    return RenderResult(settings.out_dir / files["episode"], manifest_path, files, timeline,
+                        len(pieces) - reused, reused, plan.cast.warnings)
+
+
+def export(timeline: Timeline, settings: Settings) -> dict:
+    """Run every exporter on the timeline; return the written files, relative to the output folder."""
+    out, slug, fmt = settings.out_dir, _slug(timeline), settings.audio_format
+    files: dict = {
+        "episode": write_episode(timeline, out / f"{slug}.{FORMATS[fmt].extension}", fmt, settings.bitrate),
+        "vtt": write_vtt(timeline, out / f"{slug}.vtt"),
+        "srt": write_srt(timeline, out / f"{slug}.srt"),
+        "chapters": write_chapters_json(timeline, out / f"{slug}.chapters.json"),
+    }
+    if settings.clips:
+        files["clips"] = write_clips(timeline, out / slug / "clips", fmt, settings.bitrate)
+    return {k: ([p.relative_to(out).as_posix() for p in v] if isinstance(v, list) else v.relative_to(out).as_posix())
+            for k, v in files.items()}
+
+
+def preview(settings: Settings, speaker: str, *, voice_overrides: tuple[str, ...] = (), recast: int | None = None,
+            seconds: float = 8.0) -> Path:
+    """Render about ``seconds`` of ``speaker``'s first turn to ``<out>/preview-<speaker>.mp3``."""
+    from dataclasses import replace as vary
+
+    from .errors import CastingError
+    from .model import Chapter
+
+    check_writable(settings.out_dir)
+    plan = prepare(settings, voice_overrides=voice_overrides, recast=recast)
+    alias = {a: s.code for s in plan.transcript.speakers for a in s.aliases}
+    code = alias.get(speaker, speaker)
+    turn = next((t for t in plan.transcript.turns if t.speaker == code), None)
+    if turn is None:
+        raise CastingError(f"unknown speaker {speaker!r}", path=str(settings.transcript),
+                           hint=f"speakers: {', '.join(s.code for s in plan.transcript.speakers)}")
+    one = vary(plan.transcript, turns=(vary(turn, index=0),), stage_directions=())
+    chapter = (Chapter(1, f"{plan.names[code]}", "", code, 0, 0),)
+    pieces = plan_pieces(one, chapter, plan.cast, settings.pauses)
+    chars_per_second = 5 if plan.transcript.metadata.language == "zh" else 14
+    budget, chosen = seconds * chars_per_second, []
+    for piece in pieces:
+        chosen.append(piece)
+        budget -= len(piece.text)
+        if budget <= 0:
+            break
+    cache = PieceCache(settings.cache_dir, settings.sample_rate)
+    try:
+        audio = synthesize(tuple(chosen), plan.engine.identity, settings, cache)
+        timeline = lay_out(one, chapter, plan.cast, tuple(chosen), audio, settings.sample_rate, settings.pauses)
+        dest = settings.out_dir / f"preview-{code}.{FORMATS[settings.audio_format].extension}"
+        write_episode(timeline, dest, settings.audio_format, settings.bitrate)
+    finally:
+        cache.close()
+    return dest
+
+
+def _slug(timeline: Timeline) -> str:
+    return slugify(timeline.transcript.metadata.title, Path(timeline.transcript.path).stem)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .model import Cast, Chapter, Piece, Transcript
 from .settings import Pauses
-from .text import for_engine, is_speakable, split_long, split_sentences
+from .text import for_engine, is_speakable, normalize_space, split_long, split_sentences
 
 
 def plan_pieces(transcript: Transcript, chapters: tuple[Chapter, ...], cast: Cast,
@@ -28,8 +28,8 @@ def plan_pieces(transcript: Transcript, chapters: tuple[Chapter, ...], cast: Cas
             carry = ""
             for sentence in split_sentences(paragraph.text):
                 for part in split_long(sentence):
-                    text = for_engine(carry + part)
-                    if not is_speakable(text):
+                    text = normalize_space(carry + part)
+                    if not is_speakable(for_engine(text)):
                         carry += part
                         continue
                     carry = ""
@@ -40,6 +40,6 @@ def plan_pieces(transcript: Transcript, chapters: tuple[Chapter, ...], cast: Cas
             if carry and pieces and pieces[-1].turn == turn.index and pieces[-1].paragraph == p_index:
                 last = pieces[-1]
                 pieces[-1] = Piece(last.index, last.turn, last.paragraph, last.speaker,
-                                   for_engine(last.text + carry), last.voice, last.chapter,
+                                   normalize_space(last.text + carry), last.voice, last.chapter,
                                    last.pause_before_ms, last.line)
     return tuple(pieces)

@@ -61,7 +61,12 @@ class Settings:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     engine: str = "pyttsx3"
     sample_rate: int = 22050
-    bitrate_kbps: int = 64
+    #: Container of the episode and clips: mp3, m4b or opus.
+    audio_format: str = "mp3"
+    #: Kilobits per second; None picks the format's speech default (MP3 64, M4B 64, Opus 32).
+    bitrate_kbps: int | None = None
+    #: Also write one clip per chapter into ``<out>/<slug>/clips/``.
+    clips: bool = False
     pauses: Pauses = Pauses()
     #: Fade at each piece's edges so cuts never click.
     fade_ms: int = 8
@@ -69,6 +74,11 @@ class Settings:
     trim_dbfs: float = -50.0
     #: Silence kept at each trimmed edge.
     keep_ms: int = 30
+
+    @property
+    def bitrate(self) -> int:
+        """The bitrate actually used, in kbit/s."""
+        return self.bitrate_kbps or {"opus": 32}.get(self.audio_format, 64)
 
     def piece_key(self, text: str, voice: Voice, engine_identity: str) -> str:
         """Cache key of one synthesized piece: everything that shapes its sound, hashed."""

@@ -17,6 +17,7 @@ from .cache import PieceCache, write_wav_atomic
 from .errors import AudioPipelineError, EngineError
 from .model import Piece, PieceAudio, Voice
 from .settings import Settings
+from .text import for_engine
 from .tts.engine import ENGINES
 
 Progress = Callable[[int, int], None]  # (pieces done, pieces in all)
@@ -36,15 +37,18 @@ class _Job:
 def synthesize(pieces: tuple[Piece, ...], engine_identity: str, settings: Settings, cache: PieceCache,
                progress: Progress | None = None) -> tuple[PieceAudio, ...]:
     """Audio of every piece, from the cache or newly synthesized (``reused`` tells which)."""
-    keys = [settings.piece_key(p.text, p.voice, engine_identity) for p in pieces]
+    spoken = [for_engine(p.text) for p in pieces]
+    keys = [settings.piece_key(text, p.voice, engine_identity) for text, p in zip(spoken, pieces)]
     known: dict[str, int] = {}
     todo: dict[str, Piece] = {}
-    for piece, key in zip(pieces, keys):
+    texts: dict[str, str] = {}
+    for piece, key, text in zip(pieces, keys, spoken):
         if key in known or key in todo:
             continue
         frames = cache.frames(key)
         if frames is None:
             todo[key] = piece
+            texts[key] = text
         else:
             known[key] = frames
     made: set[str] = set()
@@ -60,7 +64,7 @@ def synthesize(pieces: tuple[Piece, ...], engine_identity: str, settings: Settin
                                  initargs=(target,)) as pool:
             futures = {}
             for key, piece in todo.items():
-                job = _Job(piece.text, piece.voice, str(cache.prepare(key)), settings.sample_rate,
+                job = _Job(texts[key], piece.voice, str(cache.prepare(key)), settings.sample_rate,
                            settings.fade_ms, settings.trim_dbfs, settings.keep_ms)
                 futures[pool.submit(_run_job, job)] = key
             pending = set(futures)

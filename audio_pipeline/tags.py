@@ -1,76 +1,116 @@
-"""ID3 tags and chapters (CHAP + a top-level CTOC) for an MP3, written with mutagen as ID3v2.3.
+"""Tags and chapters written with mutagen: ID3v2.3 for MP3, MP4 atoms for M4B, Vorbis comments
+for Opus. One set of fields (:func:`episode_fields`) feeds every format.
 
-v2.3 rather than v2.4: Apple Podcasts hid every chapter of a v2.4 file once a title passed 51
-characters. Frames are kept in time order in the file (see :func:`_chapter_frames`).
+ID3v2.3 rather than v2.4: Apple Podcasts hid every chapter of a v2.4 file once a title passed 51
+characters. CHAP frames are kept in time order in the file (see :func:`_chapter_frames`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from mutagen.id3 import (CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TPE2, TXXX, USLT, WOAS,
-                         CTOCFlags, Encoding)
+from mutagen.id3 import (CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TPE2, TRCK, TXXX, USLT,
+                         WOAS, CTOCFlags, Encoding)
 
 from .model import Timeline
 
 _ISO639_2 = {"zh": "zho", "en": "eng", "ja": "jpn", "de": "deu", "fr": "fra", "es": "spa"}
 
 
-def write_id3(path: Path, timeline: Timeline, names: dict[str, str]) -> None:
-    """Tag the MP3 at ``path``: title, artists, show, date, source, language, transcript, chapters."""
+@dataclass(frozen=True)
+class Fields:
+    """What every output's tags say, whatever the container."""
+
+    title: str
+    artists: tuple[str, ...]
+    album: str
+    date: str
+    language: str  # ISO 639-2
+    comment: str
+    lyrics: str
+    source_url: str
+    track: tuple[int, int] | None = None
+    chapters: tuple[tuple[int, int, str], ...] = ()  # (start ms, end ms, title)
+
+
+def episode_fields(timeline: Timeline) -> Fields:
+    """Tags of the whole episode, with its chapters."""
     meta = timeline.transcript.metadata
-    lang = _ISO639_2.get(meta.language, "und")
-    tags = ID3()
-    enc = Encoding.UTF16
-    tags.add(TIT2(encoding=enc, text=[meta.title or Path(timeline.transcript.path).stem]))
-    tags.add(TPE1(encoding=enc, text=[names[s.code] for s in timeline.transcript.speakers]))
-    if meta.show:
-        tags.add(TALB(encoding=enc, text=[meta.show]))
-        tags.add(TPE2(encoding=enc, text=[meta.show]))
-    if year := meta.date[:4] if meta.date[:4].isdigit() else "":
-        tags.add(TDRC(encoding=enc, text=[meta.date[:10] if len(meta.date) >= 10 else year]))
-    tags.add(TCON(encoding=enc, text=["Podcast"]))
-    tags.add(TLAN(encoding=enc, text=[lang]))
-    if meta.source_url:
-        tags.add(WOAS(url=meta.source_url))
-        tags.add(TXXX(encoding=enc, desc="Source", text=[meta.source_url]))
+    names = timeline.names
     voices = "; ".join(f"{names[c]}: {v.describe()}" for c, v in timeline.cast.voices)
-    tags.add(COMM(encoding=enc, lang=lang, desc="",
-                  text=[f"Synthesized by audio_pipeline from a written transcript"
-                        f"{' (' + meta.source_url + ')' if meta.source_url else ''}. Voices: {voices}."]))
-    tags.add(USLT(encoding=enc, lang=lang, desc="", text=transcript_text(timeline, names)))
-    for frame in _chapter_frames(timeline):
+    source = f" ({meta.source_url})" if meta.source_url else ""
+    return Fields(
+        title=meta.title or Path(timeline.transcript.path).stem,
+        artists=tuple(names[s.code] for s in timeline.transcript.speakers),
+        album=meta.show, date=_date(meta.date), language=_ISO639_2.get(meta.language, "und"),
+        comment=f"Synthesized by audio_pipeline from a written transcript{source}. Voices: {voices}.",
+        lyrics=transcript_text(timeline), source_url=meta.source_url,
+        chapters=tuple((timeline.ms(c.start), timeline.ms(c.end), c.chapter.title) for c in timeline.chapters))
+
+
+def transcript_text(timeline: Timeline, first: int = 0, last: int | None = None) -> str:
+    """The spoken text of turns ``first..last``, one paragraph per turn, opened by the speaker's name."""
+    names = timeline.names
+    turns = timeline.transcript.turns[first:last]
+    return "\n\n".join(f"{names[t.speaker]}: " + "\n".join(p.text for p in t.paragraphs) for t in turns)
+
+
+def write_tags(path: Path, fmt: str, fields: Fields) -> None:
+    """Write ``fields`` into the file at ``path`` in the container's own tag format."""
+    {"mp3": _write_id3, "m4b": _write_mp4, "opus": _write_vorbis}[fmt](path, fields)
+
+
+def _date(raw: str) -> str:
+    return raw[:10] if len(raw) >= 10 and raw[:4].isdigit() else raw[:4] if raw[:4].isdigit() else ""
+
+
+def _write_id3(path: Path, f: Fields) -> None:
+    enc = Encoding.UTF16
+    tags = ID3()
+    tags.add(TIT2(encoding=enc, text=[f.title]))
+    tags.add(TPE1(encoding=enc, text=list(f.artists)))
+    if f.album:
+        tags.add(TALB(encoding=enc, text=[f.album]))
+        tags.add(TPE2(encoding=enc, text=[f.album]))
+    if f.date:
+        tags.add(TDRC(encoding=enc, text=[f.date]))
+    if f.track:
+        tags.add(TRCK(encoding=enc, text=[f"{f.track[0]}/{f.track[1]}"]))
+    tags.add(TCON(encoding=enc, text=["Podcast"]))
+    tags.add(TLAN(encoding=enc, text=[f.language]))
+    if f.source_url:
+        tags.add(WOAS(url=f.source_url))
+        tags.add(TXXX(encoding=enc, desc="Source", text=[f.source_url]))
+    tags.add(COMM(encoding=enc, lang=f.language, desc="", text=[f.comment]))
+    tags.add(USLT(encoding=enc, lang=f.language, desc="", text=f.lyrics))
+    for frame in _chapter_frames(f.chapters):
         tags.add(frame)
     tags.save(str(path), v2_version=3, v23_sep="/", padding=lambda info: 0)
 
 
-def transcript_text(timeline: Timeline, names: dict[str, str]) -> str:
-    """The spoken text, one paragraph per turn, each opened by the speaker's name."""
-    return "\n\n".join(f"{names[t.speaker]}: " + "\n".join(p.text for p in t.paragraphs)
-                       for t in timeline.transcript.turns)
-
-
-def _chapter_frames(timeline: Timeline) -> list:
+def _chapter_frames(chapters) -> list:
     """A CTOC and one CHAP per chapter, padded so mutagen writes them in time order.
 
     mutagen sorts frames by size, then by hash key (mutagen issue #506), and ffprobe and some
     players list chapters in file order. Element ids are zero-padded and padded to one length so
     every CHAP frame has the same size and the tie-break on the id keeps them in time order.
     """
-    chapters = timeline.chapters
+    if not chapters:
+        return []
     width = max(3, len(str(len(chapters))))
-    ids = [f"ch{c.chapter.index:0{width}d}" for c in chapters]
-    plain = [CHAP(element_id=i, start_time=timeline.ms(c.start), end_time=timeline.ms(c.end),
-                  sub_frames=[TIT2(encoding=Encoding.UTF16, text=[c.chapter.title])])
-             for i, c in zip(ids, chapters)]
+    ids = [f"ch{i:0{width}d}" for i in range(1, len(chapters) + 1)]
+    plain = [CHAP(element_id=i, start_time=start, end_time=end,
+                  sub_frames=[TIT2(encoding=Encoding.UTF16, text=[title])])
+             for i, (start, end, title) in zip(ids, chapters)]
     sizes = [len(f._writeData(_V23)) for f in plain]
-    longest = max(sizes, default=0)
-    frames = [CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                   child_element_ids=[i + "_" * (longest - s) for i, s in zip(ids, sizes)],
+    longest = max(sizes)
+    padded = [i + "_" * (longest - s) for i, s in zip(ids, sizes)]
+    frames = [CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=padded,
                    sub_frames=[TIT2(encoding=Encoding.UTF16, text=["Chapters"])])]
-    for frame, size in zip(plain, sizes):
-        frames.append(CHAP(element_id=frame.element_id + "_" * (longest - size), start_time=frame.start_time,
-                           end_time=frame.end_time, sub_frames=list(frame.sub_frames.values())))
+    for frame, element_id in zip(plain, padded):
+        frames.append(CHAP(element_id=element_id, start_time=frame.start_time, end_time=frame.end_time,
+                           sub_frames=list(frame.sub_frames.values())))
     return frames
 
 
@@ -80,3 +120,62 @@ class _Config:
 
 
 _V23 = _Config()
+
+
+def _write_mp4(path: Path, f: Fields) -> None:
+    from mutagen.mp4 import MP4
+
+    audio = MP4(str(path))
+    if audio.tags is None:
+        audio.add_tags()
+    t = audio.tags
+    t["\xa9nam"] = [f.title]
+    t["\xa9ART"] = [", ".join(f.artists)]
+    if f.album:
+        t["\xa9alb"] = [f.album]
+        t["aART"] = [f.album]
+    if f.date:
+        t["\xa9day"] = [f.date]
+    if f.track:
+        t["trkn"] = [f.track]
+    t["\xa9gen"] = ["Podcast"]
+    t["\xa9cmt"] = [f.comment]
+    t["\xa9lyr"] = [f.lyrics]
+    t["stik"] = [2]  # audiobook
+    if f.source_url:
+        t["----:com.apple.iTunes:Source"] = [f.source_url.encode()]
+    t["----:com.apple.iTunes:LANGUAGE"] = [f.language.encode()]
+    audio.save()
+
+
+def _write_vorbis(path: Path, f: Fields) -> None:
+    from mutagen.oggopus import OggOpus
+
+    audio = OggOpus(str(path))
+    t = audio.tags
+    t.clear()
+    t["TITLE"] = [f.title]
+    t["ARTIST"] = list(f.artists)
+    if f.album:
+        t["ALBUM"] = [f.album]
+    if f.date:
+        t["DATE"] = [f.date]
+    if f.track:
+        t["TRACKNUMBER"], t["TRACKTOTAL"] = [str(f.track[0])], [str(f.track[1])]
+    t["GENRE"] = ["Podcast"]
+    t["LANGUAGE"] = [f.language]
+    t["COMMENT"] = [f.comment]
+    t["LYRICS"] = [f.lyrics]
+    if f.source_url:
+        t["CONTACT"] = [f.source_url]
+    for n, (start, _end, title) in enumerate(f.chapters, 1):  # Vorbis-comment chapters
+        t[f"CHAPTER{n:03d}"] = [_hms(start)]
+        t[f"CHAPTER{n:03d}NAME"] = [title]
+    audio.save()
+
+
+def _hms(ms: int) -> str:
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"

@@ -53,6 +53,16 @@ def is_speakable(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
+def sentence_gap(before: str) -> str:
+    """What separates a sentence from the next: nothing after CJK text, a space after latin."""
+    return "" if before and ("\u3000" <= before[-1] <= "\u9fff" or "\uff00" <= before[-1] <= "\uffef") else " "
+
+
+def normalize_space(text: str) -> str:
+    """Runs of white space (line breaks included) as one space, trimmed."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def for_engine(text: str) -> str:
     """Text as handed to the engine: one line, control characters removed, markup neutralised.
 

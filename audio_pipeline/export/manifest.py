@@ -8,20 +8,22 @@ from pathlib import Path
 
 from ..files import write_text_atomic
 from ..model import Timeline
+from ..text import sentence_gap
 
 MANIFEST_VERSION = 1
 
 
-def build_manifest(timeline: Timeline, names: dict[str, str], files: dict[str, str],
+def build_manifest(timeline: Timeline, files: dict,
                    render: dict[str, int]) -> dict:
     """The manifest as a dict: metadata, speakers, chapters, turns (split at chapter starts)."""
     meta = timeline.transcript.metadata
+    names = timeline.names
     voices = dict(timeline.cast.voices)
     chapters = [{"index": c.chapter.index, "title": c.chapter.title, "question": c.chapter.question,
                  "asked_by": c.chapter.asked_by, "start_ms": timeline.ms(c.start), "end_ms": timeline.ms(c.end)}
                 for c in timeline.chapters]
     turns: list[dict] = []
-    key = None
+    key = prev_paragraph = None
     for timed in timeline.pieces:
         piece = timed.piece
         if (piece.turn, piece.chapter) != key:
@@ -32,7 +34,7 @@ def build_manifest(timeline: Timeline, names: dict[str, str], files: dict[str, s
                           "line": piece.line, "text": piece.text})
         else:
             turns[-1]["end_ms"] = timeline.ms(timed.end)
-            joiner = "\n" if piece.paragraph != prev_paragraph else ""
+            joiner = "\n" if piece.paragraph != prev_paragraph else sentence_gap(turns[-1]["text"])
             turns[-1]["text"] += joiner + piece.text
         prev_paragraph = piece.paragraph
     return {

@@ -1,0 +1,50 @@
+"""The episode and its per-chapter clips as audio files (MP3, M4B or Opus), tagged."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from ..assemble import pcm_stream
+from ..encode import FORMATS, encode
+from ..files import atomic_path, safe_filename
+from ..model import Timeline
+from ..tags import episode_fields, transcript_text, write_tags
+
+
+def write_episode(timeline: Timeline, dest: Path, fmt: str, bitrate_kbps: int) -> Path:
+    """Encode the whole episode with its tags and chapters, atomically."""
+    fields = episode_fields(timeline)
+    with atomic_path(dest) as tmp:
+        encode(pcm_stream(timeline), timeline.sample_rate, tmp, FORMATS[fmt], bitrate_kbps, fields.chapters)
+        write_tags(tmp, fmt, fields)
+    return dest
+
+
+def clip_name(index: int, title: str, extension: str) -> str:
+    """``NN-<short title>.ext``, the title without its number, safe as a file name."""
+    short = title.split(". ", 1)[1] if ". " in title and title.split(". ", 1)[0].isdigit() else title
+    return f"{index:02d}-{safe_filename(short, 'chapter')}.{extension}"
+
+
+def write_clips(timeline: Timeline, folder: Path, fmt: str, bitrate_kbps: int) -> list[Path]:
+    """One file per chapter holding exactly the chapter's samples, tagged as a track of the episode."""
+    base = episode_fields(timeline)
+    names = timeline.names
+    total = len(timeline.chapters)
+    written = []
+    for placed in timeline.chapters:
+        chapter = placed.chapter
+        inside = [t.piece for t in timeline.pieces if t.piece.chapter == chapter.index]
+        speakers = tuple(dict.fromkeys(names[p.speaker] for p in inside))
+        turns = sorted({p.turn for p in inside})
+        fields = replace(base, title=chapter.question, album=base.title, artists=speakers,
+                         track=(chapter.index, total), chapters=(),
+                         lyrics=transcript_text(timeline, turns[0], turns[-1] + 1) if turns else "")
+        dest = folder / clip_name(chapter.index, chapter.title, FORMATS[fmt].extension)
+        with atomic_path(dest) as tmp:
+            encode(pcm_stream(timeline, placed.start, placed.end), timeline.sample_rate, tmp, FORMATS[fmt],
+                   bitrate_kbps)
+            write_tags(tmp, fmt, fields)
+        written.append(dest)
+    return written
