@@ -18,7 +18,8 @@ _HEADER = 44  # bytes of the canonical PCM WAV header that the wave module write
 
 
 class PieceCache:
-    """Synthesized pieces by key. ``root=None`` makes a throw-away cache (``--no-cache``)."""
+    """Synthesized pieces (and encoded segments) by key. ``root=None`` makes a throw-away cache
+    (``--no-cache``)."""
 
     def __init__(self, root: Path | None, sample_rate: int) -> None:
         self._temporary = root is None
@@ -44,6 +45,10 @@ class PieceCache:
             pass
         path.unlink(missing_ok=True)
         return None
+
+    def segment_path(self, key: str) -> Path:
+        """Where an encoded segment (raw MP3 frames) with this key lives."""
+        return self.root / f"segments-v{CACHE_FORMAT}" / key[:2] / f"{key}.mp3"
 
     def prepare(self, key: str) -> Path:
         """Create the entry's folder and return its final path."""

@@ -31,7 +31,7 @@ FORMATS = {
 
 
 def encode(chunks: Iterable[bytes], sample_rate: int, dest: Path, fmt: AudioFormat, bitrate_kbps: int,
-           chapters: Sequence[tuple[int, int, str]] = ()) -> None:
+           chapters: Sequence[tuple[int, int, str]] = (), mp3_quality: int = 7) -> None:
     """Encode mono 16-bit PCM into ``dest``; ``chapters`` (start ms, end ms, title) go into M4B.
 
     Bit-exact flags make the same PCM give the same bytes. Tags are left to mutagen.
@@ -52,11 +52,11 @@ def encode(chunks: Iterable[bytes], sample_rate: int, dest: Path, fmt: AudioForm
         cmd += [*maps, *fmt.codec, "-b:a", f"{bitrate_kbps}k", "-ar", str(out_rate), "-ac", "1",
                 "-fflags", "+bitexact", "-flags:a", "+bitexact"]
         if fmt.name == "mp3":
-            cmd += ["-id3v2_version", "0", "-write_id3v1", "0"]
+            cmd += ["-compression_level", str(mp3_quality), "-id3v2_version", "0", "-write_id3v1", "0"]
         if fmt.name == "m4b":
             cmd += ["-movflags", "+faststart"]
         cmd += ["-f", fmt.muxer, str(dest)]
-        _run(cmd, chunks, dest)
+        run_ffmpeg(cmd, chunks, dest)
 
 
 def _ffmetadata(chapters: Sequence[tuple[int, int, str]]) -> str:
@@ -69,7 +69,8 @@ def _ffmetadata(chapters: Sequence[tuple[int, int, str]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _run(cmd: list[str], chunks: Iterable[bytes], dest: Path) -> None:
+def run_ffmpeg(cmd: list[str], chunks: Iterable[bytes], dest: Path) -> None:
+    """Run ffmpeg feeding ``chunks`` to its standard input; a failure is an ExportError naming ``dest``."""
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     except OSError as exc:

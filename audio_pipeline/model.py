@@ -180,6 +180,20 @@ class TimedChapter:
 
 
 @dataclass(frozen=True)
+class Segment:
+    """A run of whole turns laid out on its own, starting and ending on the encoder's frame grid.
+
+    Its layout depends only on its own pieces, so it can be encoded once and reused when other
+    segments change (frames ``start:end`` of the episode).
+    """
+
+    start: int
+    end: int
+    first_piece: int
+    last_piece: int  # exclusive
+
+
+@dataclass(frozen=True)
 class Timeline:
     """The whole episode laid out in time: the one input of every exporter."""
 
@@ -190,6 +204,7 @@ class Timeline:
     pieces: tuple[TimedPiece, ...]
     chapters: tuple[TimedChapter, ...]
     audio: tuple[PieceAudio, ...] = field(repr=False, default=())
+    segments: tuple[Segment, ...] = ()
 
     def ms(self, frames: int) -> int:
         """Frames to whole milliseconds, rounded to nearest."""

@@ -79,29 +79,36 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
         timeline = lay_out(plan.transcript, plan.chapters, plan.cast, pieces, audio,
                            settings.sample_rate, settings.pauses)
         reused = sum(a.reused for a in audio)
-        files = export(timeline, settings)
+        files, encoded = export(timeline, settings, cache)
     finally:
         cache.close()
     stats = {"pieces": len(pieces), "pieces_synthesized": len(pieces) - reused, "pieces_reused": reused}
+    if settings.audio_format == "mp3":
+        stats |= {"segments": len(timeline.segments), "segments_encoded": encoded,
+                  "segments_reused": len(timeline.segments) - encoded}
     manifest_path = settings.out_dir / f"{_slug(timeline)}.json"
     write_manifest(manifest_path, build_manifest(timeline, files, stats))
     return RenderResult(settings.out_dir / files["episode"], manifest_path, files, timeline,
                         len(pieces) - reused, reused, plan.cast.warnings)
 
 
-def export(timeline: Timeline, settings: Settings) -> dict:
-    """Run every exporter on the timeline; return the written files, relative to the output folder."""
+def export(timeline: Timeline, settings: Settings, cache: PieceCache) -> tuple[dict, int]:
+    """Run every exporter on the timeline; return the files written (relative to the output folder)
+    and how many audio segments had to be encoded."""
     out, slug, fmt = settings.out_dir, _slug(timeline), settings.audio_format
+    episode = out / f"{slug}.{FORMATS[fmt].extension}"
+    encoded = write_episode(timeline, episode, fmt, settings.bitrate, cache=cache, jobs=settings.jobs,
+                            mp3_quality=settings.mp3_quality)
     files: dict = {
-        "episode": write_episode(timeline, out / f"{slug}.{FORMATS[fmt].extension}", fmt, settings.bitrate),
+        "episode": episode,
         "vtt": write_vtt(timeline, out / f"{slug}.vtt"),
         "srt": write_srt(timeline, out / f"{slug}.srt"),
         "chapters": write_chapters_json(timeline, out / f"{slug}.chapters.json"),
     }
     if settings.clips:
-        files["clips"] = write_clips(timeline, out / slug / "clips", fmt, settings.bitrate)
+        files["clips"] = write_clips(timeline, out / slug / "clips", fmt, settings.bitrate, settings.mp3_quality)
     return {k: ([p.relative_to(out).as_posix() for p in v] if isinstance(v, list) else v.relative_to(out).as_posix())
-            for k, v in files.items()}
+            for k, v in files.items()}, encoded
 
 
 def preview(settings: Settings, speaker: str, *, voice_overrides: tuple[str, ...] = (), recast: int | None = None,
@@ -135,7 +142,8 @@ def preview(settings: Settings, speaker: str, *, voice_overrides: tuple[str, ...
         audio = synthesize(tuple(chosen), plan.engine.identity, settings, cache)
         timeline = lay_out(one, chapter, plan.cast, tuple(chosen), audio, settings.sample_rate, settings.pauses)
         dest = settings.out_dir / f"preview-{code}.{FORMATS[settings.audio_format].extension}"
-        write_episode(timeline, dest, settings.audio_format, settings.bitrate)
+        write_episode(timeline, dest, settings.audio_format, settings.bitrate, cache=cache,
+                      mp3_quality=settings.mp3_quality)
     finally:
         cache.close()
     return dest

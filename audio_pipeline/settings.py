@@ -65,6 +65,8 @@ class Settings:
     audio_format: str = "mp3"
     #: Kilobits per second; None picks the format's speech default (MP3 64, M4B 64, Opus 32).
     bitrate_kbps: int | None = None
+    #: LAME's speed/quality trade-off for MP3 (0 best … 9 fastest); see README, "Encoder settings".
+    mp3_quality: int = 7
     #: Also write one clip per chapter into ``<out>/<slug>/clips/``.
     clips: bool = False
     pauses: Pauses = Pauses()

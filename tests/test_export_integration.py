@@ -76,10 +76,14 @@ def test_other_containers_carry_the_same_chapters(outputs, fmt):
     assert len(pcm) / RATE * 1000 == pytest.approx(manifest(outputs[fmt])["duration_ms"], abs=50)
 
 
-def _similar(a, b) -> float:
-    n = min(len(a), len(b))
-    a, b = a[:n], b[:n]
-    return float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-9))
+def _similar(a, b, max_lag: int = 0) -> float:
+    """Normalised correlation, best over lags up to ``max_lag`` samples (ms-rounded offsets)."""
+    best = -1.0
+    for lag in range(-max_lag, max_lag + 1):
+        x, y = (a[lag:], b) if lag >= 0 else (a, b[-lag:])
+        n = min(len(x), len(y))
+        best = max(best, float(np.dot(x[:n], y[:n]) / (np.linalg.norm(x[:n]) * np.linalg.norm(y[:n]) + 1e-9)))
+    return best
 
 
 def test_clips_hold_exactly_their_chapter_audio(outputs):
@@ -125,6 +129,6 @@ def test_recast_changes_only_that_speakers_turns(tmp_path):
         sa = a[int(ta["start_ms"] * RATE / 1000):int(ta["end_ms"] * RATE / 1000)]
         sb = b[int(tb["start_ms"] * RATE / 1000):int(tb["end_ms"] * RATE / 1000)]
         if ta["speaker"] == "DS":
-            assert _similar(sa, sb) < 0.9
+            assert _similar(sa, sb, 25) < 0.9
         else:
-            assert _similar(sa, sb) > 0.98
+            assert _similar(sa, sb, 25) > 0.98

@@ -36,14 +36,17 @@ def test_render_writes_episode_and_manifest_with_a_consistent_timeline(tmp_path)
     for chapter in chapters:
         inside = [t for t in turns if t["chapter"] == chapter["index"]]
         assert chapter["start_ms"] <= inside[0]["start_ms"] and inside[-1]["end_ms"] <= chapter["end_ms"]
-    assert manifest["render"] == {"pieces": 9, "pieces_synthesized": 9, "pieces_reused": 0}
+    assert manifest["render"] == {"pieces": 9, "pieces_synthesized": 9, "pieces_reused": 0,
+                                  "segments": 3, "segments_encoded": 3, "segments_reused": 0}
     assert not [p for p in result.episode.parent.iterdir() if p.name.startswith(".")]
 
 
 def test_rerender_reuses_everything_and_recast_redoes_one_speaker(tmp_path):
-    render(settings(tmp_path))
+    first = render(settings(tmp_path))
     again = render(settings(tmp_path))
     assert (again.pieces_synthesized, again.pieces_reused) == (0, 9)
+    assert json.loads(again.manifest.read_text())["render"]["segments_encoded"] == 0
+    assert again.episode.read_bytes() == first.episode.read_bytes()
     recast = render(settings(tmp_path), voice_overrides=("DS=sit/cmn+m8,pitch=10",))
     assert (recast.pieces_synthesized, recast.pieces_reused) == (2, 7)
 

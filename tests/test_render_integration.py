@@ -60,7 +60,17 @@ def test_tags_read_back_by_ffmpeg_and_mutagen(rendered):
         [c["title"] for c in manifest["chapters"]]
     assert tags["WOAS"].url == "http://example.org/panel"
     info = MP3(result.episode).info
-    assert (info.bitrate_mode, info.bitrate, info.sample_rate, info.channels) == (BitrateMode.CBR, 64000, 22050, 1)
+    assert (info.bitrate, info.sample_rate, info.channels) == (64000, 22050, 1)
+    data = result.episode.read_bytes()
+    pos = 10 + sum(b << (7 * (3 - i)) for i, b in enumerate(data[6:10]))  # after the ID3 tag
+    bitrates = set()
+    while pos < len(data):
+        assert data[pos] == 0xFF and data[pos + 1] in (0xF2, 0xF3), "not a whole MPEG-2 layer III frame"
+        index = data[pos + 2] >> 4
+        bitrates.add(index)
+        pos += 72 * (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)[index - 1] * 1000 // 22050 \
+            + ((data[pos + 2] >> 1) & 1)
+    assert pos == len(data) and bitrates == {8}  # every frame 64 kbit/s: constant bitrate
 
 
 def test_chap_frames_are_stored_in_time_order(rendered):

@@ -6,19 +6,31 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..assemble import pcm_stream
+from ..cache import PieceCache
 from ..encode import FORMATS, encode
 from ..files import atomic_path, safe_filename
 from ..model import Timeline
 from ..tags import episode_fields, transcript_text, write_tags
+from .mp3_segments import concatenate, encode_segments
 
 
-def write_episode(timeline: Timeline, dest: Path, fmt: str, bitrate_kbps: int) -> Path:
-    """Encode the whole episode with its tags and chapters, atomically."""
+def write_episode(timeline: Timeline, dest: Path, fmt: str, bitrate_kbps: int, *, cache: PieceCache,
+                  jobs: int = 1, mp3_quality: int = 7) -> int:
+    """Encode the whole episode with its tags and chapters, atomically; return segments encoded.
+
+    MP3 is assembled from cached segments (only changed ones are encoded, ``jobs`` at a time);
+    M4B and Opus are encoded in one pass.
+    """
     fields = episode_fields(timeline)
+    encoded = 1
     with atomic_path(dest) as tmp:
-        encode(pcm_stream(timeline), timeline.sample_rate, tmp, FORMATS[fmt], bitrate_kbps, fields.chapters)
+        if fmt == "mp3":
+            paths, encoded = encode_segments(timeline, cache, bitrate_kbps, mp3_quality, jobs)
+            concatenate(paths, tmp)
+        else:
+            encode(pcm_stream(timeline), timeline.sample_rate, tmp, FORMATS[fmt], bitrate_kbps, fields.chapters)
         write_tags(tmp, fmt, fields)
-    return dest
+    return encoded
 
 
 def clip_name(index: int, title: str, extension: str) -> str:
@@ -27,7 +39,7 @@ def clip_name(index: int, title: str, extension: str) -> str:
     return f"{index:02d}-{safe_filename(short, 'chapter')}.{extension}"
 
 
-def write_clips(timeline: Timeline, folder: Path, fmt: str, bitrate_kbps: int) -> list[Path]:
+def write_clips(timeline: Timeline, folder: Path, fmt: str, bitrate_kbps: int, mp3_quality: int = 7) -> list[Path]:
     """One file per chapter holding exactly the chapter's samples, tagged as a track of the episode."""
     base = episode_fields(timeline)
     names = timeline.names
@@ -44,7 +56,7 @@ def write_clips(timeline: Timeline, folder: Path, fmt: str, bitrate_kbps: int) -
         dest = folder / clip_name(chapter.index, chapter.title, FORMATS[fmt].extension)
         with atomic_path(dest) as tmp:
             encode(pcm_stream(timeline, placed.start, placed.end), timeline.sample_rate, tmp, FORMATS[fmt],
-                   bitrate_kbps)
+                   bitrate_kbps, mp3_quality=mp3_quality)
             write_tags(tmp, fmt, fields)
         written.append(dest)
     return written

@@ -1,0 +1,115 @@
+"""The MP3 episode as a concatenation of independently encoded, cached segments.
+
+LAME (through ffmpeg, without a Xing/Info frame) turns 576·k input samples into exactly k + 2
+frames whose decoded audio starts 1,105 samples in. Each segment of the timeline (576·k frames,
+silent at both ends) is therefore encoded from its samples ``[1105, length − 47)``: decoded and
+concatenated, the segments give back the timeline sample for sample. A segment is cached under a
+hash of its pieces and their offsets, so a re-render re-encodes only segments that changed.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from ..assemble import FRAME, pcm_stream
+from ..cache import PieceCache
+from ..encode import run_ffmpeg
+from ..errors import ExportError
+from ..model import Segment, Timeline
+from ..tts.runtime import ffmpeg_exe
+
+PRIMING = 1105  # samples LAME's output lags its input (576 encoder + 529 decoder delay)
+PADDING = FRAME * 2 - PRIMING  # samples after the input in the last frame of a 576·k input
+
+
+@functools.cache
+def _ffmpeg_version() -> str:
+    out = subprocess.run([ffmpeg_exe(), "-version"], capture_output=True, text=True).stdout
+    return out.splitlines()[0] if out else "?"
+
+
+def segment_key(timeline: Timeline, segment: Segment, bitrate_kbps: int, quality: int) -> str:
+    """Hash of everything that shapes a segment's encoded bytes."""
+    pieces = [(Path(timeline.audio[i].path).stem, timeline.pieces[i].start - segment.start)
+              for i in range(segment.first_piece, segment.last_piece)]
+    blob = json.dumps({"v": 1, "encoder": _ffmpeg_version(), "rate": timeline.sample_rate, "kbps": bitrate_kbps,
+                       "q": quality, "length": segment.end - segment.start, "pieces": pieces})
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def encode_segments(timeline: Timeline, cache: PieceCache, bitrate_kbps: int, quality: int,
+                    jobs: int) -> tuple[list[Path], int]:
+    """Encode the segments the cache lacks (``jobs`` at a time); return all paths and how many were encoded."""
+    keys = [segment_key(timeline, s, bitrate_kbps, quality) for s in timeline.segments]
+    paths = [cache.segment_path(k) for k in keys]
+    todo = [(s, p) for s, p in zip(timeline.segments, paths) if not _valid(p, (s.end - s.start) // FRAME)]
+    if todo:
+        with ThreadPoolExecutor(max(1, jobs)) as pool:
+            for future in [pool.submit(_encode_one, timeline, s, p, bitrate_kbps, quality) for s, p in todo]:
+                future.result()
+    return paths, len(todo)
+
+
+def concatenate(paths: list[Path], dest: Path) -> None:
+    """Write the segments' frames one after another into ``dest``."""
+    with open(dest, "wb") as out:
+        for path in paths:
+            out.write(path.read_bytes())
+
+
+def _encode_one(timeline: Timeline, segment: Segment, dest: Path, bitrate_kbps: int, quality: int) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{id(segment)}.tmp")
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+           "-f", "s16le", "-ar", str(timeline.sample_rate), "-ac", "1", "-i", "pipe:0",
+           "-c:a", "libmp3lame", "-abr", "0", "-b:a", f"{bitrate_kbps}k", "-compression_level", str(quality),
+           "-write_xing", "0", "-id3v2_version", "0", "-write_id3v1", "0",
+           "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "mp3", str(tmp)]
+    try:
+        run_ffmpeg(cmd, pcm_stream(timeline, segment.start + PRIMING, segment.end - PADDING), tmp)
+        frames = (segment.end - segment.start) // FRAME
+        if not _valid(tmp, frames):
+            raise ExportError(f"the encoder returned an unexpected number of frames (wanted {frames})",
+                              path=str(dest))
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+_BITRATES = {1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+             2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)}
+_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+def count_frames(data: bytes) -> int | None:
+    """Number of MPEG layer III frames in ``data`` if it is nothing but whole frames, else None."""
+    pos, count = 0, 0
+    while pos < len(data):
+        if pos + 4 > len(data) or data[pos] != 0xFF or (data[pos + 1] & 0xE0) != 0xE0:
+            return None
+        version = (data[pos + 1] >> 3) & 3  # 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5
+        if version == 1 or ((data[pos + 1] >> 1) & 3) != 1:
+            return None
+        index, rate_index = data[pos + 2] >> 4, (data[pos + 2] >> 2) & 3
+        if index in (0, 15) or rate_index == 3:
+            return None
+        kbps = _BITRATES[1 if version == 3 else 2][index]
+        rate = _RATES[version][rate_index]
+        size = (144 if version == 3 else 72) * kbps * 1000 // rate + ((data[pos + 2] >> 1) & 1)
+        pos += size
+        count += 1
+    return count if pos == len(data) else None
+
+
+def _valid(path: Path, frames: int) -> bool:
+    """A cached segment counts only if it is exactly the frames a segment of this length encodes to."""
+    try:
+        return count_frames(path.read_bytes()) == frames
+    except OSError:
+        return False
