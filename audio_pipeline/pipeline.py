@@ -75,7 +75,7 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
     pieces = plan_pieces(plan.transcript, plan.chapters, plan.cast, settings.pauses)
     cache = PieceCache(settings.cache_dir, settings.sample_rate)
     try:
-        audio = synthesize(pieces, plan.engine.identity, settings, cache, progress)
+        audio = synthesize(pieces, plan.engine, settings, cache, progress)
         timeline = lay_out(plan.transcript, plan.chapters, plan.cast, pieces, audio,
                            settings.sample_rate, settings.pauses)
         reused = sum(a.reused for a in audio)
@@ -139,7 +139,7 @@ def preview(settings: Settings, speaker: str, *, voice_overrides: tuple[str, ...
             break
     cache = PieceCache(settings.cache_dir, settings.sample_rate)
     try:
-        audio = synthesize(tuple(chosen), plan.engine.identity, settings, cache)
+        audio = synthesize(tuple(chosen), plan.engine, settings, cache)
         timeline = lay_out(one, chapter, plan.cast, tuple(chosen), audio, settings.sample_rate, settings.pauses)
         dest = settings.out_dir / f"preview-{code}.{FORMATS[settings.audio_format].extension}"
         write_episode(timeline, dest, settings.audio_format, settings.bitrate, cache=cache,

@@ -13,7 +13,7 @@ from pathlib import Path
 from .model import Voice
 
 #: Bump when the meaning of a cached piece changes (its processing, its file layout).
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def example_transcript() -> Path:
@@ -82,10 +82,15 @@ class Settings:
         """The bitrate actually used, in kbit/s."""
         return self.bitrate_kbps or {"opus": 32}.get(self.audio_format, 64)
 
-    def piece_key(self, text: str, voice: Voice, engine_identity: str) -> str:
-        """Cache key of one synthesized piece: everything that shapes its sound, hashed."""
+    def piece_key(self, text: str, voice: Voice, engine_identity: str, before: str = "") -> str:
+        """Cache key of one synthesized piece: everything that shapes its sound, hashed.
+
+        ``before`` is the key of the piece spoken just before it in the same engine run (its turn),
+        since the engine's state carries over within a run.
+        """
         shaping = {
             "format": CACHE_FORMAT,
+            "before": before,
             "engine": engine_identity,
             "text": text,
             "voice": asdict(voice),

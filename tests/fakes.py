@@ -20,9 +20,13 @@ class FakeEngine:
                   EngineVoice("gmw/en-us", "English (America)", ("en-us",), "Male"))
         variants = ("m1", "m2", "m3", "m7", "m8", "f1", "f2", "f4", "klatt", "klatt4", "linda", "belinda",
                     "aunty", "grandma")
-        return EngineInfo("fake-1", voices, variants, ("f2",))
+        return EngineInfo("fake-1", voices, variants, ("f2",), stateful=False)
 
-    def synthesize(self, text: str, voice: Voice, wav_path: str) -> None:
+    def synthesize(self, texts, voice: Voice, wav_paths) -> None:
+        for text, path in zip(texts, wav_paths, strict=True):
+            self._one(text, voice, path)
+
+    def _one(self, text: str, voice: Voice, wav_path: str) -> None:
         if "SILENT" in text:
             frames = b"\0\0" * 2000
         else:

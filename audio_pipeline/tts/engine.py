@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Protocol
 
 from ..errors import EngineError
@@ -33,6 +34,8 @@ class EngineInfo:
     variants: tuple[str, ...] = ()
     #: Variants whose output is not bit-reproducible (eSpeak's breath noise).
     unstable_variants: tuple[str, ...] = ()
+    #: True if a text's audio may depend on the texts before it in one ``synthesize`` call.
+    stateful: bool = True
 
 
 class Engine(Protocol):
@@ -43,11 +46,12 @@ class Engine(Protocol):
     def info(self) -> EngineInfo:
         """Voices, variants and a version string identifying the engine's sound."""
 
-    def synthesize(self, text: str, voice: Voice, wav_path: str) -> None:
-        """Speak ``text`` with ``voice`` into a mono 16-bit WAV at ``wav_path``.
+    def synthesize(self, texts: Sequence[str], voice: Voice, wav_paths: Sequence[str]) -> None:
+        """Speak each of ``texts`` with ``voice``, in order, into the mono 16-bit WAV beside it.
 
-        Output must depend only on the arguments (not on earlier calls), so that renders are
-        reproducible whatever the order or the number of workers.
+        One call is one run of the engine: a text's audio may depend on the texts before it in the
+        same call, but never on other calls, so renders are reproducible whatever the order or the
+        number of workers (callers key each piece by the texts before it).
         """
 
 

@@ -4,8 +4,8 @@ Two facts about this engine shape the adapter (both measured; see README, "How s
 
 * eSpeak NG keeps state between utterances inside one process, so the same sentence comes out
   with different samples depending on what was spoken before. Each utterance therefore runs in a
-  child forked from a process that has loaded, but never initialised, eSpeak NG: every piece is
-  the first utterance of a pristine engine, and the audio depends only on its inputs.
+  child forked from a process that has loaded, but never initialised, eSpeak NG: every utterance
+  starts from a pristine engine, and its audio depends only on its inputs.
 * eSpeak NG synthesizes on its own thread, and ``runAndWait`` can return before pyttsx3 has
   written the file (pyttsx3 issue #219). We wait for pyttsx3's ``finished-utterance`` event.
 * Settings queued to that thread are sometimes dropped (see :func:`_speak`).
@@ -47,9 +47,12 @@ class Pyttsx3Engine:
             self._info = _in_child(_describe, self._source)
         return self._info
 
-    def synthesize(self, text: str, voice: Voice, wav_path: str) -> None:
-        """Speak ``text`` into ``wav_path`` (22.05 kHz mono 16-bit, as eSpeak NG produces)."""
-        _in_child(_speak, text, voice, wav_path)
+    def synthesize(self, texts, voice: Voice, wav_paths) -> None:
+        """Speak each text into its path (22.05 kHz mono 16-bit, as eSpeak NG produces), each in a
+        fresh engine: one engine for several utterances races inside pyttsx3's driver (its
+        callback thread finishes one utterance while the next is queued)."""
+        for text, path in zip(texts, wav_paths, strict=True):
+            _in_child(_speak, text, voice, path)
 
 
 def _in_child(fn, *args):
@@ -119,7 +122,7 @@ def _describe(source: str) -> EngineInfo:
     version = (info(ctypes.byref(data_path)) or b"?").decode()
     variants, unstable = _variants(os.path.join((data_path.value or b"").decode(), "voices", "!v"))
     identity = f"pyttsx3-{metadata.version('pyttsx3')}+espeak-ng-{version}+{source}"
-    return EngineInfo(identity, voices, variants, unstable)
+    return EngineInfo(identity, voices, variants, unstable, stateful=False)
 
 
 def _variants(folder: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
