@@ -9,6 +9,7 @@ streamed piece by piece (read with pydub), so memory does not grow with the epis
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterator
 
@@ -17,8 +18,10 @@ from .settings import Pauses
 
 #: Samples per MP3 frame at 16–24 kHz (MPEG-2 layer III); segments start on multiples of it.
 FRAME = 576
-#: A new segment starts at a turn once the current one holds this many characters (~30 s of speech).
+#: A new segment starts at a turn once the current one holds this many characters (~30 s of speech),
+#: and at any sentence once it holds ``SEGMENT_MAX_CHARS`` (a very long turn is cut into several).
 SEGMENT_CHARS = 200
+SEGMENT_MAX_CHARS = 2000
 #: Silence before the first word: LAME primes 1,105 samples before the audio starts.
 LEAD_IN_MS = 60
 _SILENCE_CHUNK = 1 << 16
@@ -47,7 +50,10 @@ def lay_out(transcript: Transcript, chapters: tuple[Chapter, ...], cast: Cast, p
         last = starts[n + 1] if n + 1 < len(starts) else len(pieces)
         seg_start = cursor
         for piece, sound in zip(pieces[first:last], audio[first:last], strict=True):
-            cursor += frames(piece.pause_before_ms if timed else LEAD_IN_MS)
+            pause = piece.pause_before_ms if timed else 0
+            if piece is pieces[first]:  # LAME's priming must fall in silence
+                pause = max(pause, LEAD_IN_MS)
+            cursor += frames(pause)
             timed.append(TimedPiece(piece, cursor, cursor + sound.frames))
             cursor += sound.frames
         tail = frames(pauses.tail) if last == len(pieces) else 64  # LAME pads the last 47 samples
@@ -69,8 +75,8 @@ def lay_out(transcript: Transcript, chapters: tuple[Chapter, ...], cast: Cast, p
 
 
 def _segment_starts(pieces: tuple[Piece, ...], chapters: tuple[Chapter, ...]) -> list[int]:
-    """Indices of the pieces that open a segment: the first, each chapter's first, and turn starts
-    once the running segment has ``SEGMENT_CHARS`` characters."""
+    """Indices of the pieces that open a segment: the first, each chapter's first, turn starts once
+    the running segment has ``SEGMENT_CHARS`` characters, any piece once it has ``SEGMENT_MAX_CHARS``."""
     chapter_firsts = {c.index for c in chapters}
     starts: list[int] = []
     chars = 0
@@ -79,7 +85,7 @@ def _segment_starts(pieces: tuple[Piece, ...], chapters: tuple[Chapter, ...]) ->
         opens_chapter = piece.chapter in chapter_firsts and piece.chapter not in seen_chapters
         seen_chapters.add(piece.chapter)
         opens_turn = i == 0 or piece.turn != pieces[i - 1].turn
-        if i == 0 or opens_chapter or (opens_turn and chars >= SEGMENT_CHARS):
+        if i == 0 or opens_chapter or (opens_turn and chars >= SEGMENT_CHARS) or chars >= SEGMENT_MAX_CHARS:
             starts.append(i)
             chars = 0
         chars += len(piece.text)
@@ -95,9 +101,8 @@ def pcm_stream(timeline: Timeline, start: int = 0, end: int | None = None) -> It
 
     end = timeline.frames if end is None else end
     cursor = start
-    for timed, sound in zip(timeline.pieces, timeline.audio):
-        if timed.end <= start:
-            continue
+    first = bisect.bisect_right(timeline.pieces, start, key=lambda t: t.end)
+    for timed, sound in zip(timeline.pieces[first:], timeline.audio[first:]):
         if timed.start >= end:
             break
         yield from _silence(max(0, timed.start - cursor))

@@ -24,6 +24,7 @@ class PieceCache:
     def __init__(self, root: Path | None, sample_rate: int) -> None:
         self._temporary = root is None
         self.root = Path(tempfile.mkdtemp(prefix="audio-pipeline-")) if root is None else Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
         self.sample_rate = sample_rate
         self._dir = self.root / f"v{CACHE_FORMAT}"
 

@@ -53,3 +53,15 @@ class ExportError(AudioPipelineError, OSError):
     """An output could not be encoded or written (ffmpeg, disk, permissions)."""
 
     exit_code = 5
+
+
+def disk_error(exc: OSError, where=None) -> ExportError:
+    """An OSError while writing (disk full, file too large, read-only, permission) as one line."""
+    import errno
+
+    reasons = {errno.ENOSPC: "the disk is full", errno.EFBIG: "a file grew past the size limit (disk full?)",
+               errno.EDQUOT: "the disk quota is exceeded", errno.EROFS: "the file system is read-only",
+               errno.EACCES: "permission denied", errno.EPERM: "permission denied"}
+    reason = reasons.get(exc.errno, exc.strerror or str(exc))
+    return ExportError(f"cannot write: {reason}", path=str(exc.filename or where or ""),
+                       hint="free some space or choose another folder with --out / --cache-dir")

@@ -8,6 +8,7 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 from .errors import ExportError
@@ -24,21 +25,76 @@ def slugify(text: str, fallback: str = "episode", limit: int = 60) -> str:
     return slug
 
 
+_staging: ContextVar[list | None] = ContextVar("audio_pipeline_staging", default=None)
+
+
 @contextlib.contextmanager
 def atomic_path(dest: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``dest``; rename it onto ``dest`` only if the block succeeds."""
+    """Yield a temporary path beside ``dest``; it becomes ``dest`` only if the block succeeds.
+
+    Inside :func:`staged_outputs` the rename waits until every output of the render is complete.
+    """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.{os.getpid()}.", suffix=".part", dir=dest.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual permissions
+    pending = _staging.get()
     try:
         yield tmp
-        os.replace(tmp, dest)
-    finally:
+    except BaseException:
         tmp.unlink(missing_ok=True)
+        raise
+    if pending is None:
+        os.replace(tmp, dest)
+    else:
+        pending.append((tmp, dest))
+
+
+@contextlib.contextmanager
+def staged_outputs() -> Iterator[None]:
+    """Hold back every :func:`atomic_path` rename in the block and do them together at its end, so
+    a render that fails or is killed leaves the previous set of outputs, never a mix."""
+    pending: list[tuple[Path, Path]] = []
+    token = _staging.set(pending)
+    try:
+        yield
+        for tmp, dest in pending:
+            os.replace(tmp, dest)
+    finally:
+        _staging.reset(token)
+        for tmp, _ in pending:
+            tmp.unlink(missing_ok=True)
+
+
+_PART = re.compile(r"^\..+\.(\d+)\.[^.]+\.part$")
+
+
+def sweep_stale(folder: Path) -> None:
+    """Remove temporary files that a killed render left behind (their process is gone)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        m = _PART.match(entry.name)
+        if m and entry.is_file() and not _alive(int(m[1])):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+        elif entry.is_dir() and not entry.name.startswith("."):
+            sweep_stale(Path(entry.path))  # clips folders
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid != 0
 
 
 def write_text_atomic(dest: Path, text: str) -> None:

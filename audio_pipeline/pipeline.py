@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,18 +10,19 @@ from .assemble import lay_out
 from .cache import PieceCache
 from .casting import cast_voices, load_casting, parse_override, with_names
 from .encode import FORMATS
-from .errors import ExportError
+from .errors import ExportError, disk_error
 from .export.audio import write_clips, write_episode
 from .export.chapters_json import write_chapters_json
 from .export.manifest import build_manifest, write_manifest
 from .export.subtitles import write_srt, write_vtt
-from .files import check_writable, slugify
+from .files import check_writable, slugify, staged_outputs, sweep_stale
 from .model import Cast, Chapter, Timeline, Transcript
 from .script import plan_pieces
 from .settings import Settings
 from .synth import Progress, synthesize
 from .transcript import find_chapters, read_transcript
 from .tts.engine import EngineInfo, load_engine
+from .tts.runtime import check_ffmpeg
 
 
 @dataclass(frozen=True)
@@ -66,30 +68,49 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
            progress: Progress | None = None) -> RenderResult:
     """Render a transcript into the episode, its sidecars, its manifest (and clips on request).
 
-    Stages: parse → chapters → cast → plan pieces → synthesize → lay out → export.
+    Stages: parse → chapters → cast (``prepare``) → plan pieces → synthesize → lay out → export.
+    Bad input fails before anything is written; every output is written atomically.
     """
     if settings.audio_format not in FORMATS:
         raise ExportError(f"unknown format {settings.audio_format!r}", hint=f"choose one of: {', '.join(FORMATS)}")
-    check_writable(settings.out_dir)
     plan = prepare(settings, voice_overrides=voice_overrides, recast=recast)
+    check_ffmpeg()
+    check_writable(settings.out_dir)
+    sweep_stale(settings.out_dir)
     pieces = plan_pieces(plan.transcript, plan.chapters, plan.cast, settings.pauses)
-    cache = PieceCache(settings.cache_dir, settings.sample_rate)
-    try:
+    with _disk_errors(settings), _cache(settings) as cache:
         audio = synthesize(pieces, plan.engine, settings, cache, progress)
         timeline = lay_out(plan.transcript, plan.chapters, plan.cast, pieces, audio,
                            settings.sample_rate, settings.pauses)
-        reused = sum(a.reused for a in audio)
-        files, encoded = export(timeline, settings, cache)
-    finally:
-        cache.close()
-    stats = {"pieces": len(pieces), "pieces_synthesized": len(pieces) - reused, "pieces_reused": reused}
-    if settings.audio_format == "mp3":
-        stats |= {"segments": len(timeline.segments), "segments_encoded": encoded,
-                  "segments_reused": len(timeline.segments) - encoded}
-    manifest_path = settings.out_dir / f"{_slug(timeline)}.json"
-    write_manifest(manifest_path, build_manifest(timeline, files, stats))
+        with staged_outputs():
+            files, encoded = export(timeline, settings, cache)
+            reused = sum(a.reused for a in audio)
+            stats = {"pieces": len(pieces), "pieces_synthesized": len(pieces) - reused, "pieces_reused": reused}
+            if settings.audio_format == "mp3":
+                stats |= {"segments": len(timeline.segments), "segments_encoded": encoded,
+                          "segments_reused": len(timeline.segments) - encoded}
+            manifest_path = settings.out_dir / f"{_slug(timeline)}.json"
+            write_manifest(manifest_path, build_manifest(timeline, files, stats))
     return RenderResult(settings.out_dir / files["episode"], manifest_path, files, timeline,
                         len(pieces) - reused, reused, plan.cast.warnings)
+
+
+@contextlib.contextmanager
+def _disk_errors(settings: Settings):
+    """Disk full, read-only, permission denied: one line naming the file, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise disk_error(exc, settings.out_dir) from None
+
+
+@contextlib.contextmanager
+def _cache(settings: Settings):
+    cache = PieceCache(settings.cache_dir, settings.sample_rate)
+    try:
+        yield cache
+    finally:
+        cache.close()
 
 
 def export(timeline: Timeline, settings: Settings, cache: PieceCache) -> tuple[dict, int]:
@@ -137,15 +158,12 @@ def preview(settings: Settings, speaker: str, *, voice_overrides: tuple[str, ...
         budget -= len(piece.text)
         if budget <= 0:
             break
-    cache = PieceCache(settings.cache_dir, settings.sample_rate)
-    try:
+    with _disk_errors(settings), _cache(settings) as cache:
         audio = synthesize(tuple(chosen), plan.engine, settings, cache)
         timeline = lay_out(one, chapter, plan.cast, tuple(chosen), audio, settings.sample_rate, settings.pauses)
         dest = settings.out_dir / f"preview-{code}.{FORMATS[settings.audio_format].extension}"
         write_episode(timeline, dest, settings.audio_format, settings.bitrate, cache=cache,
                       mp3_quality=settings.mp3_quality)
-    finally:
-        cache.close()
     return dest
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import PieceCache, write_wav_atomic
-from .errors import AudioPipelineError, EngineError
+from .errors import AudioPipelineError, EngineError, disk_error
 from .model import Piece, PieceAudio, Voice
 from .settings import Settings
 from .text import for_engine
@@ -27,20 +27,35 @@ Progress = Callable[[int, int], None]  # (pieces done, pieces in all)
 
 @dataclass(frozen=True)
 class _Run:
+    """One engine call: texts in one voice, and where each piece goes."""
+
     texts: tuple[str, ...]
     voice: Voice
     dests: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Task:
+    """What one worker does at a time: a few engine calls, and how to finish their pieces."""
+
+    runs: tuple[_Run, ...]
     sample_rate: int
     fade_ms: int
     trim_dbfs: float
     keep_ms: int
 
 
+#: Most pieces in one engine call, so a very long turn still spreads over every worker.
+RUN_LIMIT = 24
+
+
 def runs_of(pieces: tuple[Piece, ...]) -> list[list[int]]:
-    """Indices of the pieces grouped into engine runs: consecutive pieces of one turn."""
+    """Indices of the pieces grouped into engine runs: consecutive pieces of one turn, at most
+    ``RUN_LIMIT`` of them."""
     runs: list[list[int]] = []
     for i, piece in enumerate(pieces):
-        if runs and pieces[runs[-1][-1]].turn == piece.turn and pieces[runs[-1][-1]].voice == piece.voice:
+        last = pieces[runs[-1][-1]] if runs else None
+        if last and last.turn == piece.turn and last.voice == piece.voice and len(runs[-1]) < RUN_LIMIT:
             runs[-1].append(i)
         else:
             runs.append([i])
@@ -86,34 +101,37 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
         target = ENGINES[settings.engine]
         workers = max(1, min(settings.jobs, len(todo)))
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                 initargs=(target,)) as pool:
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(target,))
+        try:
             futures = {}
-            # Longest runs first, so no worker is left with a long one at the end.
-            for run in sorted(todo, key=lambda r: -sum(len(pieces[i].text) for i in r)):
-                job = _Run(tuple(for_engine(pieces[i].text) for i in run), pieces[run[0]].voice,
-                           tuple(str(cache.prepare(keys[i])) for i in run), settings.sample_rate,
-                           settings.fade_ms, settings.trim_dbfs, settings.keep_ms)
-                futures[pool.submit(_run_job, job)] = run
+            for batch in _batches(todo, pieces):
+                task = _Task(tuple(_Run(tuple(for_engine(pieces[i].text) for i in run), pieces[run[0]].voice,
+                                        tuple(str(cache.prepare(keys[i])) for i in run)) for run in batch),
+                             settings.sample_rate, settings.fade_ms, settings.trim_dbfs, settings.keep_ms)
+                futures[pool.submit(_run_task, task)] = [i for run in batch for i in run]
             pending = set(futures)
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
                 for future in finished:
-                    run = futures[future]
+                    indices = futures[future]
                     error = future.exception()
                     if error is not None:
-                        for other in pending:
-                            other.cancel()
-                        piece = pieces[run[getattr(error, "piece", 0)]]
+                        piece = pieces[indices[getattr(error, "piece", 0)]]
+                        if isinstance(error, OSError):  # the cache could not be written
+                            raise disk_error(error, settings.cache_dir) from None
                         message = error.message if isinstance(error, AudioPipelineError) else str(error)
                         raise EngineError(f"speaker {piece.speaker}: {message}", path=str(settings.transcript),
                                           line=piece.line, hint="check the engine and the voice") from None
-                    for i, frames in zip(run, future.result()):
+                    for i, frames in zip(indices, future.result()):
                         known[keys[i]] = frames
                         made.add(keys[i])
-                    done += len(run)
+                    done += len(indices)
                     if progress:
                         progress(done, len(pieces))
+        finally:
+            # On an error or Ctrl-C: drop what has not started, let running pieces finish (they
+            # are short and land in the cache, so a re-run resumes from them).
+            pool.shutdown(wait=True, cancel_futures=True)
     out = []
     first_use: set[str] = set()
     for key in keys:
@@ -123,18 +141,46 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
     return tuple(out)
 
 
+def _batches(runs: list[list[int]], pieces: tuple[Piece, ...]) -> list[list[list[int]]]:
+    """Runs grouped into worker tasks of about ``RUN_LIMIT`` pieces (many tiny turns travel
+    together), longest first so no worker is left with a long one at the end."""
+    batches: list[list[list[int]]] = []
+    size = 0
+    for run in runs:
+        if not batches or size + len(run) > RUN_LIMIT:
+            batches.append([])
+            size = 0
+        batches[-1].append(run)
+        size += len(run)
+    return sorted(batches, key=lambda b: -sum(len(pieces[i].text) for run in b for i in run))
+
+
 _engine = None
 
 
 def _init_worker(target: str) -> None:
     import importlib
+    import signal
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     global _engine
     module_name, _, attr = target.partition(":")
     _engine = getattr(importlib.import_module(module_name), attr)()
 
 
-def _run_job(job: _Run) -> list[int]:
+def _run_task(task: _Task) -> list[int]:
+    """Synthesize the task's runs; return the length of every piece, in order."""
+    lengths: list[int] = []
+    for run in task.runs:
+        try:
+            lengths += _run_job(run, task)
+        except EngineError as exc:
+            exc.piece = len(lengths) + getattr(exc, "piece", 0)
+            raise
+    return lengths
+
+
+def _run_job(job: _Run, task: _Task) -> list[int]:
     """Synthesize one run, then check, trim, fade and store each piece; return their lengths."""
     from .tts.runtime import configure_pydub
 
@@ -151,15 +197,15 @@ def _run_job(job: _Run) -> list[int]:
                 segment = AudioSegment.from_wav(str(raw))
             except Exception as exc:
                 raise _piece_error(n, f"the engine wrote no readable audio for {text[:40]!r} ({exc})") from None
-            segment = segment.set_channels(1).set_sample_width(2).set_frame_rate(job.sample_rate)
-            if len(segment) == 0 or segment.max == 0 or segment.max_dBFS < job.trim_dbfs:
+            segment = segment.set_channels(1).set_sample_width(2).set_frame_rate(task.sample_rate)
+            if len(segment) == 0 or segment.max == 0 or segment.max_dBFS < task.trim_dbfs:
                 raise _piece_error(n, f"the engine returned no audio for {text[:40]!r}")
-            head = detect_leading_silence(segment, job.trim_dbfs)
-            tail = detect_leading_silence(segment.reverse(), job.trim_dbfs)
-            start = max(0, head - job.keep_ms)
-            end = len(segment) - max(0, tail - job.keep_ms)
-            segment = segment[start:end].fade_in(job.fade_ms).fade_out(job.fade_ms)
-            write_wav_atomic(Path(dest), segment.raw_data, job.sample_rate)
+            head = detect_leading_silence(segment, task.trim_dbfs)
+            tail = detect_leading_silence(segment.reverse(), task.trim_dbfs)
+            start = max(0, head - task.keep_ms)
+            end = len(segment) - max(0, tail - task.keep_ms)
+            segment = segment[start:end].fade_in(task.fade_ms).fade_out(task.fade_ms)
+            write_wav_atomic(Path(dest), segment.raw_data, task.sample_rate)
             lengths.append(int(segment.frame_count()))
     finally:
         for raw in raws:

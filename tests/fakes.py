@@ -31,9 +31,10 @@ class FakeEngine:
             frames = b"\0\0" * 2000
         else:
             freq = 100 + 3 * voice.pitch
-            n = int(RATE * 0.05 * max(1, len(text)))
-            frames = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * freq * i / RATE)))
-                              for i in range(n))
+            n = int(RATE * min(0.4, 0.05 * max(1, len(text))))
+            period = RATE // freq
+            cycle = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * i / period))) for i in range(period))
+            frames = (cycle * (n // period + 1))[:2 * n]
         with wave.open(wav_path, "wb") as w:
             w.setnchannels(1)
             w.setsampwidth(2)

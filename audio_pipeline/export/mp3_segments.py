@@ -9,11 +9,10 @@ hash of its pieces and their offsets, so a re-render re-encodes only segments th
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
-import subprocess
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -22,23 +21,17 @@ from ..cache import PieceCache
 from ..encode import run_ffmpeg
 from ..errors import ExportError
 from ..model import Segment, Timeline
-from ..tts.runtime import ffmpeg_exe
+from ..tts.runtime import check_ffmpeg, ffmpeg_exe
 
 PRIMING = 1105  # samples LAME's output lags its input (576 encoder + 529 decoder delay)
 PADDING = FRAME * 2 - PRIMING  # samples after the input in the last frame of a 576·k input
-
-
-@functools.cache
-def _ffmpeg_version() -> str:
-    out = subprocess.run([ffmpeg_exe(), "-version"], capture_output=True, text=True).stdout
-    return out.splitlines()[0] if out else "?"
 
 
 def segment_key(timeline: Timeline, segment: Segment, bitrate_kbps: int, quality: int) -> str:
     """Hash of everything that shapes a segment's encoded bytes."""
     pieces = [(Path(timeline.audio[i].path).stem, timeline.pieces[i].start - segment.start)
               for i in range(segment.first_piece, segment.last_piece)]
-    blob = json.dumps({"v": 1, "encoder": _ffmpeg_version(), "rate": timeline.sample_rate, "kbps": bitrate_kbps,
+    blob = json.dumps({"v": 1, "encoder": check_ffmpeg(), "rate": timeline.sample_rate, "kbps": bitrate_kbps,
                        "q": quality, "length": segment.end - segment.start, "pieces": pieces})
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -60,7 +53,8 @@ def concatenate(paths: list[Path], dest: Path) -> None:
     """Write the segments' frames one after another into ``dest``."""
     with open(dest, "wb") as out:
         for path in paths:
-            out.write(path.read_bytes())
+            with open(path, "rb") as segment:
+                shutil.copyfileobj(segment, out, 1 << 20)
 
 
 def _encode_one(timeline: Timeline, segment: Segment, dest: Path, bitrate_kbps: int, quality: int) -> None:
@@ -87,29 +81,39 @@ _BITRATES = {1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 32
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 
 
-def count_frames(data: bytes) -> int | None:
-    """Number of MPEG layer III frames in ``data`` if it is nothing but whole frames, else None."""
-    pos, count = 0, 0
-    while pos < len(data):
-        if pos + 4 > len(data) or data[pos] != 0xFF or (data[pos + 1] & 0xE0) != 0xE0:
-            return None
-        version = (data[pos + 1] >> 3) & 3  # 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5
-        if version == 1 or ((data[pos + 1] >> 1) & 3) != 1:
-            return None
-        index, rate_index = data[pos + 2] >> 4, (data[pos + 2] >> 2) & 3
-        if index in (0, 15) or rate_index == 3:
-            return None
-        kbps = _BITRATES[1 if version == 3 else 2][index]
-        rate = _RATES[version][rate_index]
-        size = (144 if version == 3 else 72) * kbps * 1000 // rate + ((data[pos + 2] >> 1) & 1)
-        pos += size
-        count += 1
-    return count if pos == len(data) else None
+def count_frames(path: Path) -> int | None:
+    """Number of MPEG layer III frames in the file if it is nothing but whole frames, else None."""
+    count = 0
+    with open(path, "rb") as fh:
+        while header := fh.read(4):
+            size = _frame_size(header)
+            if size is None:
+                return None
+            body = fh.read(size - 4)
+            if len(body) != size - 4:
+                return None
+            count += 1
+    return count
+
+
+def _frame_size(header: bytes) -> int | None:
+    """Length in bytes of the MPEG layer III frame whose 4-byte header this is, or None."""
+    if len(header) < 4 or header[0] != 0xFF or (header[1] & 0xE0) != 0xE0:
+        return None
+    version = (header[1] >> 3) & 3  # 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5
+    if version == 1 or ((header[1] >> 1) & 3) != 1:
+        return None
+    index, rate_index = header[2] >> 4, (header[2] >> 2) & 3
+    if index in (0, 15) or rate_index == 3:
+        return None
+    kbps = _BITRATES[1 if version == 3 else 2][index]
+    rate = _RATES[version][rate_index]
+    return (144 if version == 3 else 72) * kbps * 1000 // rate + ((header[2] >> 1) & 1)
 
 
 def _valid(path: Path, frames: int) -> bool:
     """A cached segment counts only if it is exactly the frames a segment of this length encodes to."""
     try:
-        return count_frames(path.read_bytes()) == frames
+        return count_frames(path) == frames
     except OSError:
         return False

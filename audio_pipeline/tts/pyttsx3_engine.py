@@ -66,6 +66,9 @@ def _in_child(fn, *args):
             _quiet()
             signal.alarm(_CHILD_TIMEOUT_S)  # a hung engine dies instead of hanging the render
             payload = pickle.dumps(("ok", fn(*args)))
+        except OSError as exc:  # disk full and the like: the parent reports it as such
+            payload = pickle.dumps(("oserror", (exc.errno, exc.strerror, exc.filename)))
+            status = 1
         except BaseException as exc:  # noqa: BLE001 - everything is reported to the parent
             payload = pickle.dumps(("error", f"{exc}" or type(exc).__name__))
             status = 1
@@ -86,6 +89,8 @@ def _in_child(fn, *args):
         why = f"signal {-code}" if code < 0 else f"exit status {code}"
         raise EngineError(f"the speech engine process died ({why})")
     kind, value = pickle.loads(b"".join(chunks))
+    if kind == "oserror":
+        raise OSError(*value)
     if kind == "error":
         raise EngineError(f"speech engine failed: {value}")
     return value
@@ -159,9 +164,27 @@ def _speak(text: str, voice: Voice, wav_path: str) -> None:
         engine.setProperty("volume", voice.volume)
     engine.save_to_file(text, wav_path)
     engine.runAndWait()
-    if not done.wait(_CHILD_TIMEOUT_S - 5):
-        raise TimeoutError("eSpeak NG did not finish the utterance")
+    _wait_until_saved(done, wav_path)
     if errors:
         raise errors[0]
     if not os.path.exists(wav_path):
         raise FileNotFoundError("pyttsx3 wrote no audio file")
+
+
+def _wait_until_saved(done: threading.Event, wav_path: str) -> None:
+    """Wait for pyttsx3's finished-utterance; if eSpeak NG falls idle without it, pyttsx3's own
+    write failed inside its callback (ctypes swallows the exception): provoke the write error to
+    report it, rather than waiting for the timeout."""
+    from pyttsx3.drivers import _espeak
+
+    idle = 0
+    for _ in range(int((_CHILD_TIMEOUT_S - 5) / 0.02)):
+        if done.wait(0.02):
+            return
+        idle = idle + 1 if not _espeak.IsPlaying() else 0
+        if idle >= 50:  # a second with nothing running and nothing saved
+            with open(wav_path, "wb") as probe:  # raises OSError if the disk is the problem
+                probe.write(bytes(1 << 16))
+            os.unlink(wav_path)
+            raise RuntimeError("pyttsx3 stopped without saving the audio")
+    raise TimeoutError("eSpeak NG did not finish the utterance")

@@ -36,9 +36,13 @@ def prepare_espeak() -> str:
 
 @functools.cache
 def ffmpeg_exe() -> str:
-    """Path of ffmpeg: the system's when on PATH, else the imageio-ffmpeg wheel's."""
-    found = os.environ.get("AUDIO_PIPELINE_FFMPEG") or shutil.which("ffmpeg")
-    if found:
+    """Path of ffmpeg: ``$AUDIO_PIPELINE_FFMPEG``, else the system's on PATH, else the wheel's."""
+    if chosen := os.environ.get("AUDIO_PIPELINE_FFMPEG"):
+        if not (os.path.isfile(chosen) and os.access(chosen, os.X_OK)):
+            raise ExportError("ffmpeg was not found", path=chosen,
+                              hint="AUDIO_PIPELINE_FFMPEG must name an executable ffmpeg")
+        return chosen
+    if found := shutil.which("ffmpeg"):
         return found
     try:
         import imageio_ffmpeg
@@ -47,6 +51,22 @@ def ffmpeg_exe() -> str:
     except Exception as exc:  # the wheel raises RuntimeError when its binary is missing
         raise ExportError(f"ffmpeg was not found ({exc})",
                           hint="install ffmpeg or the imageio-ffmpeg wheel") from None
+
+
+@functools.cache
+def check_ffmpeg() -> str:
+    """Run ``ffmpeg -version`` once, before any work, so a broken ffmpeg fails fast; return its version."""
+    import subprocess
+
+    exe = ffmpeg_exe()
+    try:
+        proc = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ExportError(f"ffmpeg cannot be run: {exc}", path=exe) from None
+    if proc.returncode != 0 or "ffmpeg" not in proc.stdout.lower():
+        last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
+        raise ExportError(f"ffmpeg does not work: {last[0]}", path=exe, hint="install a working ffmpeg")
+    return proc.stdout.splitlines()[0]
 
 
 def configure_pydub() -> None:
