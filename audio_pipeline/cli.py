@@ -29,6 +29,31 @@ VoiceOpt = Annotated[Optional[list[str]], typer.Option("--voice", help="Override
                                                                          "SPEAKER=VOICE_ID[+VARIANT][,rate=..,pitch=..]. Repeatable.")]
 
 
+class _ProgressBar:
+    """A synthesis progress bar on a terminal, shown from the first report (nothing otherwise)."""
+
+    def __init__(self) -> None:
+        self._bar: Progress | None = None
+        self._task = None
+
+    def __enter__(self) -> "_ProgressBar":
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        if not err.is_terminal or done == total and self._bar is None:
+            return
+        if self._bar is None:
+            self._bar = Progress(TextColumn("[bold]Synthesizing"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=err, transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("synth", total=total)
+        self._bar.update(self._task, completed=done, total=total)
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
 def _settings(transcript: Path | None, voices: Path | None, **kw) -> Settings:
     explicit = voices is not None
     if voices is not None and str(voices).lower() == "none":
@@ -66,11 +91,13 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
     settings = _settings(transcript, voices, out_dir=out_dir, audio_format=audio_format.lower(),
                          bitrate_kbps=bitrate, clips=clips,
                          cache_dir=None if no_cache else (cache_dir or default_cache_dir()), **extra)
-    with Progress(TextColumn("[bold]Synthesizing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
-        task = bar.add_task("synth", total=None)
-        result = run(settings, voice_overrides=tuple(voice or ()), recast=recast,
-                     progress=lambda done, total: bar.update(task, completed=done, total=total))
+    try:
+        with _ProgressBar() as bar:
+            result = run(settings, voice_overrides=tuple(voice or ()), recast=recast, progress=bar.update)
+    except KeyboardInterrupt:
+        err.print("interrupted: the pieces synthesized so far are cached; run the same command again to resume",
+                  highlight=False)
+        raise typer.Exit(130) from None
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
     t = result.timeline
