@@ -6,16 +6,30 @@
 ['1. What brings you here?']
 """
 
-from .casting import cast_voices, load_casting
-from .errors import AudioPipelineError, CastingError, EngineError, ExportError, TranscriptError
-from .pipeline import Plan, RenderResult, prepare, render
-from .settings import Settings
-from .transcript import find_chapters, parse_transcript, read_transcript
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "AudioPipelineError", "CastingError", "EngineError", "ExportError", "Plan", "RenderResult", "Settings",
-    "TranscriptError", "cast_voices", "find_chapters", "load_casting", "parse_transcript", "prepare",
-    "read_transcript", "render",
-]
+# Names are loaded on first use, so worker processes that need one module do not import them all.
+_EXPORTS = {
+    "AudioPipelineError": "errors", "CastingError": "errors", "EngineError": "errors", "ExportError": "errors",
+    "TranscriptError": "errors", "Settings": "settings", "Plan": "pipeline", "RenderResult": "pipeline",
+    "prepare": "pipeline", "render": "pipeline", "preview": "pipeline", "cast_voices": "casting",
+    "load_casting": "casting", "find_chapters": "transcript", "parse_transcript": "transcript",
+    "read_transcript": "transcript",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -18,9 +18,9 @@ from .settings import Pauses
 
 #: Samples per MP3 frame at 16–24 kHz (MPEG-2 layer III); segments start on multiples of it.
 FRAME = 576
-#: A new segment starts at a turn once the current one holds this many characters (~30 s of speech),
+#: A new segment starts at a turn once the current one holds this many characters (~12 s of speech),
 #: and at any sentence once it holds ``SEGMENT_MAX_CHARS`` (a very long turn is cut into several).
-SEGMENT_CHARS = 200
+SEGMENT_CHARS = 60
 SEGMENT_MAX_CHARS = 2000
 #: Silence before the first word: LAME primes 1,105 samples before the audio starts.
 LEAD_IN_MS = 60
@@ -40,31 +40,24 @@ def lay_out(transcript: Transcript, chapters: tuple[Chapter, ...], cast: Cast, p
         return ms * sample_rate // 1000
 
     ms_grid = sample_rate // math.gcd(sample_rate, 1000)
-    end_grid = ms_grid * FRAME // math.gcd(ms_grid, FRAME)
-
     timed: list[TimedPiece] = []
     segments: list[Segment] = []
-    starts = _segment_starts(pieces, chapters)
     cursor = 0
-    for n, first in enumerate(starts):
-        last = starts[n + 1] if n + 1 < len(starts) else len(pieces)
-        seg_start = cursor
-        for piece, sound in zip(pieces[first:last], audio[first:last], strict=True):
-            pause = piece.pause_before_ms if timed else 0
-            if piece is pieces[first]:  # LAME's priming must fall in silence
-                pause = max(pause, LEAD_IN_MS)
-            cursor += frames(pause)
-            timed.append(TimedPiece(piece, cursor, cursor + sound.frames))
-            cursor += sound.frames
-        tail = frames(pauses.tail) if last == len(pieces) else 64  # LAME pads the last 47 samples
-        grid = end_grid if last == len(pieces) else FRAME
-        cursor = -(-(cursor + tail) // grid) * grid
-        segments.append(Segment(seg_start, cursor, first, last))
+    for first, last in segment_ranges(pieces, chapters):
+        offsets, length = layout_segment(pieces[first:last], [a.frames for a in audio[first:last]],
+                                         first == 0, last == len(pieces), sample_rate, pauses)
+        for piece, sound, offset in zip(pieces[first:last], audio[first:last], offsets, strict=True):
+            timed.append(TimedPiece(piece, cursor + offset, cursor + offset + sound.frames))
+        segments.append(Segment(cursor, cursor + length, first, last))
+        cursor += length
     total = cursor
 
+    firsts: dict[int, TimedPiece] = {}
+    for t in timed:
+        firsts.setdefault(t.piece.chapter, t)
     placed_starts: list[tuple[Chapter, int]] = []
     for chapter in chapters:
-        first = next((t for t in timed if t.piece.chapter == chapter.index), None)
+        first = firsts.get(chapter.index)
         if first is None:
             continue  # a chapter with nothing to say (only punctuation) is dropped
         lead = min(frames(pauses.chapter_lead), frames(first.piece.pause_before_ms))
@@ -72,6 +65,37 @@ def lay_out(transcript: Transcript, chapters: tuple[Chapter, ...], cast: Cast, p
     placed = tuple(TimedChapter(ch, start, placed_starts[i + 1][1] if i + 1 < len(placed_starts) else total)
                    for i, (ch, start) in enumerate(placed_starts))
     return Timeline(transcript, cast, sample_rate, total, tuple(timed), placed, audio, tuple(segments))
+
+
+def segment_ranges(pieces: tuple[Piece, ...], chapters: tuple[Chapter, ...]) -> list[tuple[int, int]]:
+    """(first, last) piece indices of every segment, last exclusive; decided by text alone."""
+    starts = _segment_starts(pieces, chapters)
+    return [(first, starts[n + 1] if n + 1 < len(starts) else len(pieces)) for n, first in enumerate(starts)]
+
+
+def layout_segment(pieces: tuple[Piece, ...], frames: list[int], opens_episode: bool, closes_episode: bool,
+                   sample_rate: int, pauses: Pauses) -> tuple[list[int], int]:
+    """Offsets of a segment's pieces from its start, and its length: a function of its own pieces
+    only, so it can be computed (and the segment encoded) as soon as they are synthesized."""
+    def ms(value: int) -> int:
+        return value * sample_rate // 1000
+
+    offsets, cursor = [], 0
+    for n, (piece, length) in enumerate(zip(pieces, frames, strict=True)):
+        pause = 0 if opens_episode and n == 0 else piece.pause_before_ms
+        if n == 0:  # LAME's priming must fall in silence
+            pause = max(pause, LEAD_IN_MS)
+        cursor += ms(pause)
+        offsets.append(cursor)
+        cursor += length
+    if closes_episode:
+        ms_grid = sample_rate // math.gcd(sample_rate, 1000)
+        grid = ms_grid * FRAME // math.gcd(ms_grid, FRAME)
+        cursor += ms(pauses.tail)
+    else:
+        grid = FRAME
+        cursor += 64  # LAME pads after the input: keep the last samples silent
+    return offsets, -(-cursor // grid) * grid
 
 
 def _segment_starts(pieces: tuple[Piece, ...], chapters: tuple[Chapter, ...]) -> list[int]:
@@ -94,23 +118,33 @@ def _segment_starts(pieces: tuple[Piece, ...], chapters: tuple[Chapter, ...]) ->
 
 def pcm_stream(timeline: Timeline, start: int = 0, end: int | None = None) -> Iterator[bytes]:
     """The episode (or the frames ``start:end`` of it) as mono 16-bit little-endian PCM chunks."""
+    end = timeline.frames if end is None else end
+    first = bisect.bisect_right(timeline.pieces, start, key=lambda t: t.end)
+    spans = ((t.start, t.end, a.path) for t, a in zip(timeline.pieces[first:], timeline.audio[first:]))
+    return stitch(spans, start, end)
+
+
+def stitch(spans, start: int, end: int) -> Iterator[bytes]:
+    """PCM of the frames ``start:end`` of pieces placed at ``(start, end, wav path)``, silence between.
+
+    pydub reads each piece; the stream goes to the encoder without ever holding the episode.
+    """
     from .tts.runtime import configure_pydub
 
     configure_pydub()
     from pydub import AudioSegment
 
-    end = timeline.frames if end is None else end
     cursor = start
-    first = bisect.bisect_right(timeline.pieces, start, key=lambda t: t.end)
-    for timed, sound in zip(timeline.pieces[first:], timeline.audio[first:]):
-        if timed.start >= end:
+    for piece_start, piece_end, path in spans:
+        if piece_end <= start:
+            continue
+        if piece_start >= end:
             break
-        yield from _silence(max(0, timed.start - cursor))
-        segment = AudioSegment.from_wav(sound.path)
-        data = segment.raw_data
-        lo, hi = max(start, timed.start) - timed.start, min(end, timed.end) - timed.start
+        yield from _silence(max(0, piece_start - cursor))
+        data = AudioSegment.from_wav(path).raw_data
+        lo, hi = max(start, piece_start) - piece_start, min(end, piece_end) - piece_start
         yield data[2 * lo:2 * hi]
-        cursor = timed.start + hi
+        cursor = piece_start + hi
     yield from _silence(max(0, end - cursor))
 
 

@@ -14,6 +14,7 @@ from .errors import ExportError, disk_error
 from .export.audio import write_clips, write_episode
 from .export.chapters_json import write_chapters_json
 from .export.manifest import build_manifest, write_manifest
+from .export.mp3_segments import EarlyEncoder
 from .export.subtitles import write_srt, write_vtt
 from .files import check_writable, slugify, staged_outputs, sweep_stale
 from .model import Cast, Chapter, Timeline, Transcript
@@ -79,11 +80,20 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
     sweep_stale(settings.out_dir)
     pieces = plan_pieces(plan.transcript, plan.chapters, plan.cast, settings.pauses)
     with _disk_errors(settings), _cache(settings) as cache:
-        audio = synthesize(pieces, plan.engine, settings, cache, progress)
+        early = EarlyEncoder(pieces, plan.chapters, settings, cache) if settings.audio_format == "mp3" else None
+        try:  # MP3 segments are encoded while the rest is still being synthesized
+            audio = synthesize(pieces, plan.engine, settings, cache, progress, early and early.piece_ready)
+        except BaseException:
+            if early:
+                early.close(cancel=True)
+            raise
+        if early:
+            early.close()
         timeline = lay_out(plan.transcript, plan.chapters, plan.cast, pieces, audio,
                            settings.sample_rate, settings.pauses)
         with staged_outputs():
             files, encoded = export(timeline, settings, cache)
+            encoded += early.encoded if early else 0
             reused = sum(a.reused for a in audio)
             stats = {"pieces": len(pieces), "pieces_synthesized": len(pieces) - reused, "pieces_reused": reused}
             if settings.audio_format == "mp3":

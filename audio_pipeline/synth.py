@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -75,8 +76,12 @@ def piece_keys(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
 
 
 def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings, cache: PieceCache,
-               progress: Progress | None = None) -> tuple[PieceAudio, ...]:
-    """Audio of every piece, from the cache or newly synthesized (``reused`` tells which)."""
+               progress: Progress | None = None,
+               on_ready: Callable[[int, PieceAudio], None] | None = None) -> tuple[PieceAudio, ...]:
+    """Audio of every piece, from the cache or newly synthesized (``reused`` tells which).
+
+    ``on_ready(index, audio)`` is called for each piece as soon as its audio exists.
+    """
     keys = piece_keys(pieces, engine, settings)
     known: dict[str, int] = {}
     todo: list[list[int]] = []
@@ -97,10 +102,23 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
     done = len(pieces) - sum(len(run) for run in todo)
     if progress:
         progress(done, len(pieces))
-    if todo:
+    waiting: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        waiting.setdefault(key, []).append(i)
+
+    def ready(key: str) -> None:
+        for i in waiting.pop(key, ()) if on_ready else ():
+            on_ready(i, PieceAudio(str(cache.path(key)), known[key], settings.sample_rate, reused=key not in made))
+
+    if not todo:
+        for key in list(known):
+            ready(key)
+    else:
         target = ENGINES[settings.engine]
         workers = max(1, min(settings.jobs, len(todo)))
-        context = multiprocessing.get_context("spawn")
+        # Fork on Linux: no fresh interpreter to start, and nothing unsafe is inherited (eSpeak NG
+        # is loaded but never initialised in this process). Spawn elsewhere (macOS, Windows).
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(target,))
         try:
             futures = {}
@@ -109,6 +127,8 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
                                         tuple(str(cache.prepare(keys[i])) for i in run)) for run in batch),
                              settings.sample_rate, settings.fade_ms, settings.trim_dbfs, settings.keep_ms)
                 futures[pool.submit(_run_task, task)] = [i for run in batch for i in run]
+            for key in list(known):  # only now, with the workers started: this may start threads
+                ready(key)
             pending = set(futures)
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
@@ -125,6 +145,7 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
                     for i, frames in zip(indices, future.result()):
                         known[keys[i]] = frames
                         made.add(keys[i])
+                        ready(keys[i])
                     done += len(indices)
                     if progress:
                         progress(done, len(pieces))

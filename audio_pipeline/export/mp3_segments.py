@@ -13,40 +13,94 @@ import hashlib
 import json
 import os
 import shutil
+import threading
+import wave
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ..assemble import FRAME, pcm_stream
+from ..assemble import FRAME, stitch
 from ..cache import PieceCache
 from ..encode import run_ffmpeg
 from ..errors import ExportError
-from ..model import Segment, Timeline
+from ..model import Timeline
 from ..tts.runtime import check_ffmpeg, ffmpeg_exe
 
 PRIMING = 1105  # samples LAME's output lags its input (576 encoder + 529 decoder delay)
 PADDING = FRAME * 2 - PRIMING  # samples after the input in the last frame of a 576·k input
 
 
-def segment_key(timeline: Timeline, segment: Segment, bitrate_kbps: int, quality: int) -> str:
-    """Hash of everything that shapes a segment's encoded bytes."""
-    pieces = [(Path(timeline.audio[i].path).stem, timeline.pieces[i].start - segment.start)
-              for i in range(segment.first_piece, segment.last_piece)]
-    blob = json.dumps({"v": 1, "encoder": check_ffmpeg(), "rate": timeline.sample_rate, "kbps": bitrate_kbps,
-                       "q": quality, "length": segment.end - segment.start, "pieces": pieces})
+def segment_key(paths: list[str], offsets: list[int], length: int, sample_rate: int, bitrate_kbps: int,
+                quality: int) -> str:
+    """Hash of everything that shapes a segment's encoded bytes: its pieces, where they sit, its length."""
+    blob = json.dumps({"v": 1, "encoder": check_ffmpeg(), "rate": sample_rate, "kbps": bitrate_kbps, "q": quality,
+                       "length": length, "pieces": [[Path(p).stem, o] for p, o in zip(paths, offsets)]})
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def encode_segments(timeline: Timeline, cache: PieceCache, bitrate_kbps: int, quality: int,
                     jobs: int) -> tuple[list[Path], int]:
     """Encode the segments the cache lacks (``jobs`` at a time); return all paths and how many were encoded."""
-    keys = [segment_key(timeline, s, bitrate_kbps, quality) for s in timeline.segments]
-    paths = [cache.segment_path(k) for k in keys]
-    todo = [(s, p) for s, p in zip(timeline.segments, paths) if not _valid(p, (s.end - s.start) // FRAME)]
+    todo, paths = [], []
+    for segment in timeline.segments:
+        span = range(segment.first_piece, segment.last_piece)
+        audio = [timeline.audio[i].path for i in span]
+        offsets = [timeline.pieces[i].start - segment.start for i in span]
+        length = segment.end - segment.start
+        path = cache.segment_path(segment_key(audio, offsets, length, timeline.sample_rate, bitrate_kbps, quality))
+        paths.append(path)
+        if not _valid(path, length // FRAME):
+            todo.append((audio, offsets, length, path))
     if todo:
         with ThreadPoolExecutor(max(1, jobs)) as pool:
-            for future in [pool.submit(_encode_one, timeline, s, p, bitrate_kbps, quality) for s, p in todo]:
+            for future in [pool.submit(_encode_one, *job, timeline.sample_rate, bitrate_kbps, quality)
+                           for job in todo]:
                 future.result()
     return paths, len(todo)
+
+
+class EarlyEncoder:
+    """Encodes MP3 segments while synthesis runs, each as soon as all its pieces exist, into the
+    cache, where :func:`encode_segments` then finds them. Purely a head start: a failure here is
+    ignored, and the export stage redoes (and reports) it."""
+
+    def __init__(self, pieces, chapters, settings, cache: PieceCache) -> None:
+        from ..assemble import segment_ranges
+
+        self._pieces, self._settings, self._cache = pieces, settings, cache
+        self._ranges = segment_ranges(pieces, chapters)
+        self._owner = {i: n for n, (first, last) in enumerate(self._ranges) for i in range(first, last)}
+        self._missing = [last - first for first, last in self._ranges]
+        self._audio: dict[int, object] = {}
+        self._pool = ThreadPoolExecutor(max(1, settings.jobs))
+        self._futures = []
+
+    def piece_ready(self, index: int, audio) -> None:
+        """Called (from the synthesizing thread) when piece ``index`` has its audio."""
+        from ..assemble import layout_segment
+
+        self._audio[index] = audio
+        n = self._owner[index]
+        self._missing[n] -= 1
+        if self._missing[n]:
+            return
+        first, last = self._ranges[n]
+        s = self._settings
+        offsets, length = layout_segment(self._pieces[first:last], [self._audio[i].frames for i in range(first, last)],
+                                         first == 0, last == len(self._pieces), s.sample_rate, s.pauses)
+        paths = [self._audio[i].path for i in range(first, last)]
+        dest = self._cache.segment_path(segment_key(paths, offsets, length, s.sample_rate, s.bitrate, s.mp3_quality))
+        if not _valid(dest, length // FRAME):
+            self._futures.append(self._pool.submit(_encode_one, paths, offsets, length, dest, s.sample_rate,
+                                                   s.bitrate, s.mp3_quality))
+
+    def close(self, cancel: bool = False) -> None:
+        """Wait for the queued encodes (or, on an error or interrupt, drop those not started)."""
+        self._pool.shutdown(wait=True, cancel_futures=cancel)
+
+    @property
+    def encoded(self) -> int:
+        """Segments this encoder wrote (failed or cancelled ones are redone at export)."""
+        return sum(1 for f in self._futures if f.done() and not f.cancelled() and f.exception() is None)
 
 
 def concatenate(paths: list[Path], dest: Path) -> None:
@@ -57,23 +111,29 @@ def concatenate(paths: list[Path], dest: Path) -> None:
                 shutil.copyfileobj(segment, out, 1 << 20)
 
 
-def _encode_one(timeline: Timeline, segment: Segment, dest: Path, bitrate_kbps: int, quality: int) -> None:
+def _encode_one(paths: list[str], offsets: list[int], length: int, dest: Path, sample_rate: int,
+                bitrate_kbps: int, quality: int) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{id(segment)}.tmp")
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-           "-f", "s16le", "-ar", str(timeline.sample_rate), "-ac", "1", "-i", "pipe:0",
+           "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
            "-c:a", "libmp3lame", "-abr", "0", "-b:a", f"{bitrate_kbps}k", "-compression_level", str(quality),
            "-write_xing", "0", "-id3v2_version", "0", "-write_id3v1", "0",
            "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "mp3", str(tmp)]
     try:
-        run_ffmpeg(cmd, pcm_stream(timeline, segment.start + PRIMING, segment.end - PADDING), tmp)
-        frames = (segment.end - segment.start) // FRAME
-        if not _valid(tmp, frames):
-            raise ExportError(f"the encoder returned an unexpected number of frames (wanted {frames})",
+        spans = ((o, o + _frames(p), p) for o, p in zip(offsets, paths))
+        run_ffmpeg(cmd, stitch(spans, PRIMING, length - PADDING), tmp)
+        if not _valid(tmp, length // FRAME):
+            raise ExportError(f"the encoder returned an unexpected number of frames (wanted {length // FRAME})",
                               path=str(dest))
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _frames(path: str) -> int:
+    with wave.open(path, "rb") as w:
+        return w.getnframes()
 
 
 _BITRATES = {1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
