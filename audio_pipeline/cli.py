@@ -36,7 +36,7 @@ class _ProgressBar:
         self._bar: Progress | None = None
         self._task = None
 
-    def __enter__(self) -> "_ProgressBar":
+    def __enter__(self) -> _ProgressBar:
         return self
 
     def update(self, done: int, total: int) -> None:

@@ -39,6 +39,17 @@ def golden():
     return check
 
 
+def run_cli(*args: str, cwd: Path, env: dict | None = None, preexec=None) -> subprocess.CompletedProcess:
+    """Run ``python -m audio_pipeline ARGS`` in ``cwd`` with its own cache, as a user would."""
+    import os
+    import sys
+
+    full_env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent),
+                "AUDIO_PIPELINE_CACHE": str(cwd / "cache"), "COLUMNS": "200", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "audio_pipeline", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=600, preexec_fn=preexec)
+
+
 def ffmetadata(path: Path) -> str:
     """Tags and chapters as ffmpeg reads them (an independent reader of our files)."""
     return subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "ffmetadata", "-"],

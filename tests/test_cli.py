@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import run_cli as run
+
 REPO = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "AUDIO_PIPELINE_CACHE": str(cwd / "cache"), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "audio_pipeline", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
 
 
 def put(name: str, data: bytes):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,16 +11,10 @@ from audio_pipeline.casting import cast_voices, load_casting
 from audio_pipeline.files import safe_filename
 from audio_pipeline.transcript import read_transcript
 from audio_pipeline.tts import load_engine
-from conftest import decode_pcm
+from conftest import decode_pcm, run_cli as run
 
 REPO = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "AUDIO_PIPELINE_CACHE": str(cwd / "cache"), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "audio_pipeline", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
 
 
 @pytest.mark.integration

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from mutagen.id3 import ID3
-from mutagen.mp3 import MP3, BitrateMode
+from mutagen.mp3 import MP3
 
 from audio_pipeline import render
 from audio_pipeline.model import Voice

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import resource
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from audio_pipeline import render
-from audio_pipeline.errors import CastingError, ExportError
 from audio_pipeline.settings import Pauses, Settings
+from conftest import run_cli as run
 
 REPO = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
@@ -23,12 +21,6 @@ DATA = Path(__file__).parent / "data"
 def fake(tmp_path: Path, transcript: Path, **kw) -> Settings:
     return Settings(transcript=transcript, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", engine="fake",
                     jobs=2, **kw)
-
-
-def run(*args: str, cwd: Path, env: dict | None = None, preexec=None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "PYTHONPATH": str(REPO), "AUDIO_PIPELINE_CACHE": str(cwd / "cache"), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "audio_pipeline", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=600, preexec_fn=preexec)
 
 
 def one_error_line(result: subprocess.CompletedProcess, code: int, text: str) -> None:
@@ -163,4 +155,5 @@ def test_hostile_text_stays_text(tmp_path):
     assert "&lt;/script&gt;" in vtt and "</script>" not in vtt and "<speak>" not in vtt
     chapters = json.loads(next(out.glob("*.chapters.json")).read_text(encoding="utf-8"))
     assert chapters["chapters"][0]["title"] == "1. 这是 </script> 和 ]]> 的问题吗？"
-    manifest = json.loads(next(out.glob("*.json")).read_text(encoding="utf-8")) if False else None
+    manifest = next(p for p in out.glob("*.json") if not p.name.endswith(".chapters.json"))
+    assert json.loads(manifest.read_text(encoding="utf-8"))["title"] == "../../etc/passwd\\CON"
