@@ -10,7 +10,7 @@ from .assemble import lay_out
 from .cache import PieceCache
 from .casting import cast_voices, load_casting, parse_override, with_names
 from .encode import FORMATS
-from .errors import ExportError, disk_error
+from .errors import ExportError, TranscriptError, disk_error
 from .export.audio import write_clips, write_episode
 from .export.chapters_json import write_chapters_json
 from .export.manifest import build_manifest, write_manifest
@@ -79,6 +79,10 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
     check_writable(settings.out_dir)
     sweep_stale(settings.out_dir)
     pieces = plan_pieces(plan.transcript, plan.chapters, plan.cast, settings.pauses)
+    if not pieces:
+        raise TranscriptError("has nothing that can be spoken (only punctuation or symbols)",
+                              path=str(settings.transcript), line=plan.transcript.turns[0].line,
+                              hint="a turn needs words, e.g. 'JG: Hello.'")
     with _disk_errors(settings), _cache(settings) as cache:
         early = EarlyEncoder(pieces, plan.chapters, settings, cache) if settings.audio_format == "mp3" else None
         try:  # MP3 segments are encoded while the rest is still being synthesized
@@ -161,6 +165,9 @@ def preview(settings: Settings, speaker: str, *, voice_overrides: tuple[str, ...
     one = vary(plan.transcript, turns=(vary(turn, index=0),), stage_directions=())
     chapter = (Chapter(1, f"{plan.names[code]}", "", code, 0, 0),)
     pieces = plan_pieces(one, chapter, plan.cast, settings.pauses)
+    if not pieces:
+        raise TranscriptError(f"speaker {code} says nothing that can be spoken in their first turn",
+                              path=str(settings.transcript), line=turn.line)
     chars_per_second = 5 if plan.transcript.metadata.language == "zh" else 14
     budget, chosen = seconds * chars_per_second, []
     for piece in pieces:

@@ -29,6 +29,8 @@ def put(name: str, data: bytes):
     (put("u.txt", b"JG: ok\n\nGG: \xff\xfe\n"), 2, "u.txt:3: is not valid UTF-8"),
     (put("p.txt", b"just prose\n"), 2, "has no speaker turns"),
     (put("l.txt", b"JG:\n\nGG:\n"), 2, "has speaker labels but no speech"),
+    (put("s.txt", "JG: ……\n\nGG: 😀！\n".encode()), 2, "s.txt:1: has nothing that can be spoken"),
+    (put("bom.txt", b"\xef\xbb\xbf"), 2, "bom.txt:1: is empty"),
 ])
 def test_bad_transcripts_give_one_line_and_exit_code(tmp_path, make, code, message):
     work = tmp_path / "work"
