@@ -26,6 +26,7 @@ from .engine import EngineInfo, EngineVoice
 from .runtime import prepare_espeak
 
 _CHILD_TIMEOUT_S = 120
+_IN_FLIGHT = 2  # utterances a worker runs at once
 
 
 class Pyttsx3Engine:
@@ -50,13 +51,60 @@ class Pyttsx3Engine:
     def synthesize(self, texts, voice: Voice, wav_paths) -> None:
         """Speak each text into its path (22.05 kHz mono 16-bit, as eSpeak NG produces), each in a
         fresh engine: one engine for several utterances races inside pyttsx3's driver (its
-        callback thread finishes one utterance while the next is queued)."""
-        for text, path in zip(texts, wav_paths, strict=True):
-            _in_child(_speak, text, voice, path)
+        callback thread finishes one utterance while the next is queued). Two utterances are in
+        flight at once, since each spends part of its time waiting on eSpeak NG's thread."""
+        jobs = list(enumerate(zip(texts, wav_paths, strict=True)))
+        running: dict[int, tuple[int, int]] = {}  # pid → (pipe, index)
+        failure: BaseException | None = None
+        while (jobs and failure is None) or running:
+            while jobs and failure is None and len(running) < _IN_FLIGHT:
+                index, (text, path) = jobs.pop(0)
+                pid, pipe = _fork(_speak, text, voice, path)
+                running[pid] = (pipe, index)
+            pid = next(iter(running))  # the oldest: only our own children are ever waited for
+            _, status = os.waitpid(pid, 0)
+            pipe, index = running.pop(pid)
+            try:
+                _result(pipe, status)
+            except (EngineError, OSError) as exc:
+                exc.piece = index
+                failure = failure or exc
+        if failure is not None:
+            raise failure
 
 
 def _in_child(fn, *args):
     """Run ``fn(*args)`` in a forked child; return its result or raise its error as EngineError."""
+    pid, read_fd = _fork(fn, *args)
+    chunks = []
+    with os.fdopen(read_fd, "rb") as pipe:
+        while chunk := pipe.read(65536):
+            chunks.append(chunk)
+    _, wait_status = os.waitpid(pid, 0)
+    return _decode(b"".join(chunks), wait_status)
+
+
+def _result(read_fd: int, wait_status: int):
+    """Result of a child that has exited (its payload is small enough to sit in the pipe)."""
+    with os.fdopen(read_fd, "rb") as pipe:
+        return _decode(pipe.read(), wait_status)
+
+
+def _decode(payload: bytes, wait_status: int):
+    if not payload:
+        code = os.waitstatus_to_exitcode(wait_status)
+        why = f"signal {-code}" if code < 0 else f"exit status {code}"
+        raise EngineError(f"the speech engine process died ({why})")
+    kind, value = pickle.loads(payload)
+    if kind == "oserror":
+        raise OSError(*value)
+    if kind == "error":
+        raise EngineError(f"speech engine failed: {value}")
+    return value
+
+
+def _fork(fn, *args) -> tuple[int, int]:
+    """Start ``fn(*args)`` in a forked child; return its pid and the pipe its result comes on."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: never returns
@@ -70,7 +118,7 @@ def _in_child(fn, *args):
             payload = pickle.dumps(("oserror", (exc.errno, exc.strerror, exc.filename)))
             status = 1
         except BaseException as exc:  # noqa: BLE001 - everything is reported to the parent
-            payload = pickle.dumps(("error", f"{exc}" or type(exc).__name__))
+            payload = pickle.dumps(("error", (f"{exc}" or type(exc).__name__)[:2000]))
             status = 1
         try:
             view = memoryview(payload)
@@ -79,21 +127,7 @@ def _in_child(fn, *args):
         finally:
             os._exit(status)
     os.close(write_fd)
-    chunks = []
-    with os.fdopen(read_fd, "rb") as pipe:
-        while chunk := pipe.read(65536):
-            chunks.append(chunk)
-    _, wait_status = os.waitpid(pid, 0)
-    if not chunks:
-        code = os.waitstatus_to_exitcode(wait_status)
-        why = f"signal {-code}" if code < 0 else f"exit status {code}"
-        raise EngineError(f"the speech engine process died ({why})")
-    kind, value = pickle.loads(b"".join(chunks))
-    if kind == "oserror":
-        raise OSError(*value)
-    if kind == "error":
-        raise EngineError(f"speech engine failed: {value}")
-    return value
+    return pid, read_fd
 
 
 def _quiet() -> None:
