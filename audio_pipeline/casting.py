@@ -20,16 +20,17 @@ from .tts.engine import EngineInfo
 
 # (variant, pitch, rate): median F0 measured on Mandarin speech, low and high voices alternating.
 PALETTE: tuple[tuple[str, int, int], ...] = (
-    # Slots 0-7 are spaced about 23% apart in pitch from 70 to 300 Hz, with neighbours of
-    # contrasting timbre; the rest fill in between.
-    ("m3", 45, 170),      # ~86 Hz
-    ("f1", 67, 165),      # ~197 Hz
-    ("klatt4", 28, 158),  # ~72 Hz, dark
-    ("f4", 85, 175),      # ~242 Hz
-    ("m7", 82, 165),      # ~128 Hz, dark
-    ("belinda", 78, 170), # ~300 Hz
-    ("klatt", 63, 180),   # ~106 Hz, bright
-    ("m2", 95, 172),      # ~160 Hz, bright
+    # Slots 0-7 are spaced 15-37% apart in pitch from 70 to 300 Hz, with neighbours of contrasting
+    # timbre, as measured under both eSpeak NG 1.51 (Debian) and 1.52 (the wheel), whose pitch
+    # scales differ; the rest fill in between. Median F0 as 1.51 / 1.52:
+    ("m3", 52, 170),      # 84 / 95 Hz
+    ("f1", 67, 165),      # 179 / 197 Hz
+    ("klatt4", 15, 158),  # 70 / 69 Hz, dark
+    ("f4", 85, 175),      # 227 / 242 Hz
+    ("m7", 88, 165),      # 124 / 139 Hz, dark
+    ("belinda", 78, 170), # 290 / 302 Hz
+    ("klatt", 70, 180),   # 106 / 114 Hz, bright
+    ("m2", 95, 172),      # 153 / 160 Hz, bright
     ("linda", 35, 160),   # ~180 Hz
     ("aunty", 45, 168),
     ("m8", 30, 166),

@@ -11,7 +11,7 @@ from .cache import PieceCache
 from .casting import cast_voices, load_casting, parse_override, with_names
 from .encode import FORMATS
 from .errors import ExportError, TranscriptError, disk_error
-from .export.audio import write_clips, write_episode
+from .export.audio import write_clips, write_episode, write_preview
 from .export.chapters_json import write_chapters_json
 from .export.manifest import build_manifest, write_manifest
 from .export.mp3_segments import EarlyEncoder
@@ -179,8 +179,7 @@ def preview(settings: Settings, speaker: str, *, voice_overrides: tuple[str, ...
         audio = synthesize(tuple(chosen), plan.engine, settings, cache)
         timeline = lay_out(one, chapter, plan.cast, tuple(chosen), audio, settings.sample_rate, settings.pauses)
         dest = settings.out_dir / f"preview-{code}.{FORMATS[settings.audio_format].extension}"
-        write_episode(timeline, dest, settings.audio_format, settings.bitrate, cache=cache,
-                      mp3_quality=settings.mp3_quality)
+        write_preview(timeline, dest, settings, seconds)
     return dest
 
 

@@ -60,3 +60,26 @@ def write_clips(timeline: Timeline, folder: Path, fmt: str, bitrate_kbps: int, m
             write_tags(tmp, fmt, fields)
         written.append(dest)
     return written
+
+
+def write_preview(timeline: Timeline, dest: Path, settings, seconds: float) -> Path:
+    """The start of a speaker's first turn, cut at ``seconds`` (with a short fade) if longer."""
+    from pydub import AudioSegment
+
+    end = timeline.frames
+    if end > (seconds + 1) * timeline.sample_rate:
+        end = int(seconds * timeline.sample_rate)
+    sound = AudioSegment(b"".join(pcm_stream(timeline, 0, end)), sample_width=2, frame_rate=timeline.sample_rate,
+                         channels=1)
+    if end < timeline.frames:
+        sound = sound.fade_out(400)
+    speaker = timeline.pieces[0].piece.speaker
+    name, voice = timeline.names[speaker], timeline.cast.voice(speaker)
+    fields = replace(episode_fields(timeline), title=f"Preview: {name}", artists=(name,),
+                     album=timeline.transcript.metadata.title, comment=f"Voice: {voice.describe()}",
+                     lyrics=timeline.pieces[0].piece.text, chapters=())
+    with atomic_path(dest) as tmp:
+        encode([sound.raw_data], timeline.sample_rate, tmp, FORMATS[settings.audio_format], settings.bitrate,
+               mp3_quality=settings.mp3_quality)
+        write_tags(tmp, settings.audio_format, fields)
+    return dest
