@@ -48,6 +48,9 @@ def lay_out(transcript: Transcript, chapters: tuple[Chapter, ...], cast: Cast, p
                                          first == 0, last == len(pieces), sample_rate, pauses)
         for piece, sound, offset in zip(pieces[first:last], audio[first:last], offsets, strict=True):
             timed.append(TimedPiece(piece, cursor + offset, cursor + offset + sound.frames))
+        if last == len(pieces):  # end on a whole millisecond: extend the final silence by frames
+            while (cursor + length) % ms_grid:
+                length += FRAME
         segments.append(Segment(cursor, cursor + length, first, last))
         cursor += length
     total = cursor
@@ -88,14 +91,9 @@ def layout_segment(pieces: tuple[Piece, ...], frames: list[int], opens_episode: 
         cursor += ms(pause)
         offsets.append(cursor)
         cursor += length
-    if closes_episode:
-        ms_grid = sample_rate // math.gcd(sample_rate, 1000)
-        grid = ms_grid * FRAME // math.gcd(ms_grid, FRAME)
-        cursor += ms(pauses.tail)
-    else:
-        grid = FRAME
-        cursor += 64  # LAME pads after the input: keep the last samples silent
-    return offsets, -(-cursor // grid) * grid
+    # LAME pads after the input: the last samples stay silent (the episode's end gets its tail).
+    cursor += ms(pauses.tail) if closes_episode else 64
+    return offsets, -(-cursor // FRAME) * FRAME
 
 
 def _segment_starts(pieces: tuple[Piece, ...], chapters: tuple[Chapter, ...]) -> list[int]:

@@ -96,8 +96,7 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
         timeline = lay_out(plan.transcript, plan.chapters, plan.cast, pieces, audio,
                            settings.sample_rate, settings.pauses)
         with staged_outputs():
-            files, encoded = export(timeline, settings, cache)
-            encoded += early.encoded if early else 0
+            files, encoded = export(timeline, settings, cache, early.written if early else set())
             reused = sum(a.reused for a in audio)
             stats = {"pieces": len(pieces), "pieces_synthesized": len(pieces) - reused, "pieces_reused": reused}
             if settings.audio_format == "mp3":
@@ -127,13 +126,14 @@ def _cache(settings: Settings):
         cache.close()
 
 
-def export(timeline: Timeline, settings: Settings, cache: PieceCache) -> tuple[dict, int]:
+def export(timeline: Timeline, settings: Settings, cache: PieceCache,
+           encoded_early: set[Path] = frozenset()) -> tuple[dict, int]:
     """Run every exporter on the timeline; return the files written (relative to the output folder)
     and how many audio segments had to be encoded."""
     out, slug, fmt = settings.out_dir, _slug(timeline), settings.audio_format
     episode = out / f"{slug}.{FORMATS[fmt].extension}"
     encoded = write_episode(timeline, episode, fmt, settings.bitrate, cache=cache, jobs=settings.jobs,
-                            mp3_quality=settings.mp3_quality)
+                            mp3_quality=settings.mp3_quality, encoded_early=encoded_early)
     files: dict = {
         "episode": episode,
         "vtt": write_vtt(timeline, out / f"{slug}.vtt"),

@@ -15,8 +15,9 @@ from .mp3_segments import concatenate, encode_segments
 
 
 def write_episode(timeline: Timeline, dest: Path, fmt: str, bitrate_kbps: int, *, cache: PieceCache,
-                  jobs: int = 1, mp3_quality: int = 7) -> int:
-    """Encode the whole episode with its tags and chapters, atomically; return segments encoded.
+                  jobs: int = 1, mp3_quality: int = 7, encoded_early: set[Path] = frozenset()) -> int:
+    """Encode the whole episode with its tags and chapters, atomically; return how many of its MP3
+    segments were encoded in this render (here or, ``encoded_early``, during synthesis).
 
     MP3 is assembled from cached segments (only changed ones are encoded, ``jobs`` at a time);
     M4B and Opus are encoded in one pass.
@@ -25,7 +26,8 @@ def write_episode(timeline: Timeline, dest: Path, fmt: str, bitrate_kbps: int, *
     encoded = 1
     with atomic_path(dest) as tmp:
         if fmt == "mp3":
-            paths, encoded = encode_segments(timeline, cache, bitrate_kbps, mp3_quality, jobs)
+            paths, late = encode_segments(timeline, cache, bitrate_kbps, mp3_quality, jobs)
+            encoded = len(set(paths) & (late | encoded_early))
             concatenate(paths, tmp)
         else:
             encode(pcm_stream(timeline), timeline.sample_rate, tmp, FORMATS[fmt], bitrate_kbps, fields.chapters)

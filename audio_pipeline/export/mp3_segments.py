@@ -38,8 +38,8 @@ def segment_key(paths: list[str], offsets: list[int], length: int, sample_rate: 
 
 
 def encode_segments(timeline: Timeline, cache: PieceCache, bitrate_kbps: int, quality: int,
-                    jobs: int) -> tuple[list[Path], int]:
-    """Encode the segments the cache lacks (``jobs`` at a time); return all paths and how many were encoded."""
+                    jobs: int) -> tuple[list[Path], set[Path]]:
+    """Encode the segments the cache lacks (``jobs`` at a time); return all paths and those encoded."""
     todo, paths = [], []
     for segment in timeline.segments:
         span = range(segment.first_piece, segment.last_piece)
@@ -55,7 +55,7 @@ def encode_segments(timeline: Timeline, cache: PieceCache, bitrate_kbps: int, qu
             for future in [pool.submit(_encode_one, *job, timeline.sample_rate, bitrate_kbps, quality)
                            for job in todo]:
                 future.result()
-    return paths, len(todo)
+    return paths, {job[3] for job in todo}
 
 
 class EarlyEncoder:
@@ -81,34 +81,53 @@ class EarlyEncoder:
         self._audio[index] = audio
         n = self._owner[index]
         self._missing[n] -= 1
-        if self._missing[n]:
-            return
         first, last = self._ranges[n]
+        if self._missing[n] or last == len(self._pieces):  # the last one's length depends on the rest
+            return
         s = self._settings
         offsets, length = layout_segment(self._pieces[first:last], [self._audio[i].frames for i in range(first, last)],
                                          first == 0, last == len(self._pieces), s.sample_rate, s.pauses)
         paths = [self._audio[i].path for i in range(first, last)]
         dest = self._cache.segment_path(segment_key(paths, offsets, length, s.sample_rate, s.bitrate, s.mp3_quality))
         if not _valid(dest, length // FRAME):
-            self._futures.append(self._pool.submit(_encode_one, paths, offsets, length, dest, s.sample_rate,
-                                                   s.bitrate, s.mp3_quality))
+            future = self._pool.submit(_encode_one, paths, offsets, length, dest, s.sample_rate, s.bitrate,
+                                       s.mp3_quality)
+            self._futures.append((future, dest))
 
     def close(self, cancel: bool = False) -> None:
         """Wait for the queued encodes (or, on an error or interrupt, drop those not started)."""
         self._pool.shutdown(wait=True, cancel_futures=cancel)
 
     @property
-    def encoded(self) -> int:
+    def written(self) -> set[Path]:
         """Segments this encoder wrote (failed or cancelled ones are redone at export)."""
-        return sum(1 for f in self._futures if f.done() and not f.cancelled() and f.exception() is None)
+        return {dest for f, dest in self._futures if f.done() and not f.cancelled() and f.exception() is None}
 
 
 def concatenate(paths: list[Path], dest: Path) -> None:
-    """Write the segments' frames one after another into ``dest``."""
+    """Write an Info frame, then the segments' frames one after another, into ``dest``."""
+    frames = sum(path.stat().st_size for path in paths)  # bytes for now
+    with open(paths[0], "rb") as first:
+        header = first.read(4)
+    count = sum(count_frames(path) or 0 for path in paths)
+    info = info_frame(header, count, frames)
     with open(dest, "wb") as out:
+        out.write(info)
         for path in paths:
             with open(path, "rb") as segment:
                 shutil.copyfileobj(segment, out, 1 << 20)
+
+
+def info_frame(header: bytes, frames: int, audio_bytes: int) -> bytes:
+    """A silent frame carrying a Xing "Info" tag (constant bitrate): the frame and byte counts, so
+    players know the exact duration. No LAME extension, so no decoder trims any samples."""
+    first = bytes([header[0], header[1], header[2] & ~0x02, header[3]])  # same format, no padding
+    size = _frame_size(first)
+    mpeg1 = (first[1] >> 3) & 3 == 3
+    mono = (first[3] >> 6) == 3
+    side_info = (17 if mono else 32) if mpeg1 else (9 if mono else 17)
+    tag = b"Info" + (3).to_bytes(4, "big") + frames.to_bytes(4, "big") + (audio_bytes + size).to_bytes(4, "big")
+    return first + bytes(side_info) + tag + bytes(size - 4 - side_info - len(tag))
 
 
 def _encode_one(paths: list[str], offsets: list[int], length: int, dest: Path, sample_rate: int,
