@@ -4,39 +4,22 @@ each turn's median pitch (F0) and spectrum from the audio alone, and classifies 
 leave-one-out nearest centroid. Usage: bench/speakers.py output/<slug>.mp3 (manifest beside it)."""
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from audio_pipeline.tts.runtime import ffmpeg_exe  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+from audio_checks import decode_pcm, median_f0  # noqa: E402
 
 RATE = 22050
-
-
-def median_f0(x: np.ndarray) -> float:
-    frame, hop, found = int(0.04 * RATE), int(0.01 * RATE), []
-    for s in range(0, len(x) - frame, hop):
-        f = x[s:s + frame]
-        if np.sqrt((f ** 2).mean()) < 500:
-            continue
-        f = f - f.mean()
-        ac = np.correlate(f, f, "full")[frame - 1:]
-        lo, hi = RATE // 400, RATE // 60
-        k = lo + int(np.argmax(ac[lo:hi]))
-        if ac[k] > 0.3 * ac[0]:
-            found.append(RATE / k)
-    return float(np.median(found)) if found else 0.0
 
 
 def main() -> None:
     episode = Path(sys.argv[1])
     manifest = json.loads(episode.with_suffix(".json").read_text(encoding="utf-8"))
-    raw = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(episode), "-f", "s16le", "-ac", "1",
-                          "-ar", str(RATE), "-"], capture_output=True, check=True).stdout
-    audio = np.frombuffer(raw, "<i2").astype(np.float64)
+    audio = decode_pcm(episode, RATE)
     feats, who = [], []
     for turn in manifest["turns"]:
         seg = audio[turn["start_ms"] * RATE // 1000:turn["end_ms"] * RATE // 1000]

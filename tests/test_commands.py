@@ -11,7 +11,8 @@ from audio_pipeline.casting import cast_voices, load_casting
 from audio_pipeline.files import safe_filename
 from audio_pipeline.transcript import read_transcript
 from audio_pipeline.tts import load_engine
-from conftest import decode_pcm, run_cli as run
+from audio_checks import decode_pcm
+from conftest import run_cli as run
 
 REPO = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"

@@ -13,7 +13,7 @@ from mutagen.id3 import ID3
 from audio_pipeline import render
 from audio_pipeline.export.recut import cut_clips
 from audio_pipeline.settings import Settings
-from conftest import decode_pcm, ffprobe_chapters
+from audio_checks import decode_pcm, ffprobe_chapters
 
 pytestmark = pytest.mark.integration
 DATA = Path(__file__).parent / "data"

@@ -15,7 +15,7 @@ from audio_pipeline import render
 from audio_pipeline.model import Voice
 from audio_pipeline.settings import Settings
 from audio_pipeline.tts import load_engine
-from conftest import decode_pcm, ffmetadata, ffprobe_chapters, median_f0
+from audio_checks import decode_pcm, ffmetadata, ffprobe_chapters, median_f0
 
 pytestmark = pytest.mark.integration
 DATA = Path(__file__).parent / "data"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ..assemble import pcm_stream
+from ..assemble import FRAME, pcm_stream
 from ..cache import PieceCache
 from ..encode import FORMATS, encode
 from ..files import atomic_path, safe_filename
@@ -28,7 +28,7 @@ def write_episode(timeline: Timeline, dest: Path, fmt: str, bitrate_kbps: int, *
         if fmt == "mp3":
             paths, late = encode_segments(timeline, cache, bitrate_kbps, mp3_quality, jobs)
             encoded = len(set(paths) & (late | encoded_early))
-            concatenate(paths, tmp)
+            concatenate(paths, timeline.frames // FRAME, tmp)
         else:
             encode(pcm_stream(timeline), timeline.sample_rate, tmp, FORMATS[fmt], bitrate_kbps, fields.chapters)
         write_tags(tmp, fmt, fields)

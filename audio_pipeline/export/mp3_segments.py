@@ -104,13 +104,16 @@ class EarlyEncoder:
         return {dest for f, dest in self._futures if f.done() and not f.cancelled() and f.exception() is None}
 
 
-def concatenate(paths: list[Path], dest: Path) -> None:
-    """Write an Info frame, then the segments' frames one after another, into ``dest``."""
-    frames = sum(path.stat().st_size for path in paths)  # bytes for now
+def concatenate(paths: list[Path], frames: int, dest: Path) -> None:
+    """Write an Info frame, then the segments' ``frames`` frames one after another, into ``dest``.
+
+    The frame count comes from the timeline (every segment was validated against it), so the
+    segments are read once, to be copied.
+    """
+    audio_bytes = sum(path.stat().st_size for path in paths)
     with open(paths[0], "rb") as first:
         header = first.read(4)
-    count = sum(count_frames(path) or 0 for path in paths)
-    info = info_frame(header, count, frames)
+    info = info_frame(header, frames, audio_bytes)
     with open(dest, "wb") as out:
         out.write(info)
         for path in paths:
