@@ -13,7 +13,7 @@ from pathlib import Path
 from .model import Voice
 
 #: Bump when the meaning of a cached piece changes (its processing, its file layout).
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 def example_transcript() -> Path:

@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,7 +122,7 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(target,))
         try:
             futures = {}
-            for batch in _batches(todo, pieces):
+            for batch in _batches(todo):
                 task = _Task(tuple(_Run(tuple(for_engine(pieces[i].text) for i in run), pieces[run[0]].voice,
                                         tuple(str(cache.prepare(keys[i])) for i in run)) for run in batch),
                              settings.sample_rate, settings.fade_ms, settings.trim_dbfs, settings.keep_ms)
@@ -131,7 +131,7 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
                 ready(key)
             pending = set(futures)
             while pending:
-                finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
                     indices = futures[future]
                     error = future.exception()
@@ -162,9 +162,10 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
     return tuple(out)
 
 
-def _batches(runs: list[list[int]], pieces: tuple[Piece, ...]) -> list[list[list[int]]]:
+def _batches(runs: list[list[int]]) -> list[list[list[int]]]:
     """Runs grouped into worker tasks of about ``RUN_LIMIT`` pieces (many tiny turns travel
-    together), longest first so no worker is left with a long one at the end."""
+    together), in timeline order: the episode's segments then complete one after another, and
+    each is encoded while later ones are still being synthesized."""
     batches: list[list[list[int]]] = []
     size = 0
     for run in runs:
@@ -173,7 +174,7 @@ def _batches(runs: list[list[int]], pieces: tuple[Piece, ...]) -> list[list[list
             size = 0
         batches[-1].append(run)
         size += len(run)
-    return sorted(batches, key=lambda b: -sum(len(pieces[i].text) for run in b for i in run))
+    return batches
 
 
 _engine = None
@@ -190,48 +191,46 @@ def _init_worker(target: str) -> None:
 
 
 def _run_task(task: _Task) -> list[int]:
-    """Synthesize the task's runs; return the length of every piece, in order."""
-    lengths: list[int] = []
-    for run in task.runs:
-        try:
-            lengths += _run_job(run, task)
-        except EngineError as exc:
-            exc.piece = len(lengths) + getattr(exc, "piece", 0)
-            raise
-    return lengths
-
-
-def _run_job(job: _Run, task: _Task) -> list[int]:
-    """Synthesize one run, then check, trim, fade and store each piece; return their lengths."""
+    """Synthesize the task's runs, then check, trim, fade and store each piece; return the length
+    of every piece, in order."""
+    from .tts.engine import synthesize_runs
     from .tts.runtime import configure_pydub
 
     configure_pydub()
-    from pydub import AudioSegment
-    from pydub.silence import detect_leading_silence
-
-    raws = [Path(d).with_name(f".{Path(d).name}.{os.getpid()}.raw.wav") for d in job.dests]
-    lengths = []
+    texts = [text for run in task.runs for text in run.texts]
+    dests = [dest for run in task.runs for dest in run.dests]
+    raws = [Path(d).with_name(f".{Path(d).name}.{os.getpid()}.raw.wav") for d in dests]
     try:
-        _engine.synthesize(job.texts, job.voice, [str(r) for r in raws])
-        for n, (text, raw, dest) in enumerate(zip(job.texts, raws, job.dests)):
-            try:
-                segment = AudioSegment.from_wav(str(raw))
-            except Exception as exc:
-                raise _piece_error(n, f"the engine wrote no readable audio for {text[:40]!r} ({exc})") from None
-            segment = segment.set_channels(1).set_sample_width(2).set_frame_rate(task.sample_rate)
-            if len(segment) == 0 or segment.max == 0 or segment.max_dBFS < task.trim_dbfs:
-                raise _piece_error(n, f"the engine returned no audio for {text[:40]!r}")
-            head = detect_leading_silence(segment, task.trim_dbfs)
-            tail = detect_leading_silence(segment.reverse(), task.trim_dbfs)
-            start = max(0, head - task.keep_ms)
-            end = len(segment) - max(0, tail - task.keep_ms)
-            segment = segment[start:end].fade_in(task.fade_ms).fade_out(task.fade_ms)
-            write_wav_atomic(Path(dest), segment.raw_data, task.sample_rate)
-            lengths.append(int(segment.frame_count()))
+        spans, first = [], 0
+        for run in task.runs:
+            spans.append((run.texts, run.voice, [str(r) for r in raws[first:first + len(run.texts)]]))
+            first += len(run.texts)
+        synthesize_runs(_engine, spans)
+        return [_finish(n, text, raw, dest, task) for n, (text, raw, dest) in enumerate(zip(texts, raws, dests))]
     finally:
         for raw in raws:
             raw.unlink(missing_ok=True)
-    return lengths
+
+
+def _finish(n: int, text: str, raw: Path, dest: str, task: _Task) -> int:
+    """Check that piece ``n`` holds sound, trim its silent edges, fade them, store it; its length."""
+    from pydub import AudioSegment
+    from pydub.silence import detect_leading_silence
+
+    try:
+        segment = AudioSegment.from_wav(str(raw))
+    except Exception as exc:
+        raise _piece_error(n, f"the engine wrote no readable audio for {text[:40]!r} ({exc})") from None
+    segment = segment.set_channels(1).set_sample_width(2).set_frame_rate(task.sample_rate)
+    if len(segment) == 0 or segment.max == 0 or segment.max_dBFS < task.trim_dbfs:
+        raise _piece_error(n, f"the engine returned no audio for {text[:40]!r}")
+    head = detect_leading_silence(segment, task.trim_dbfs)
+    tail = detect_leading_silence(segment.reverse(), task.trim_dbfs)
+    start = max(0, head - task.keep_ms)
+    end = len(segment) - max(0, tail - task.keep_ms)
+    segment = segment[start:end].fade_in(task.fade_ms).fade_out(task.fade_ms)
+    write_wav_atomic(Path(dest), segment.raw_data, task.sample_rate)
+    return int(segment.frame_count())
 
 
 def _piece_error(n: int, message: str) -> EngineError:

@@ -55,6 +55,25 @@ class Engine(Protocol):
         """
 
 
+def synthesize_runs(engine: Engine, runs: Sequence[tuple[Sequence[str], Voice, Sequence[str]]]) -> None:
+    """Have ``engine`` speak several runs ``(texts, voice, wav_paths)``, each as one call.
+
+    An engine may overlap them by offering ``synthesize_runs`` itself. An error raised for a piece
+    carries ``piece``: its index counted over all the runs.
+    """
+    if hasattr(engine, "synthesize_runs"):
+        engine.synthesize_runs(runs)
+        return
+    first = 0
+    for texts, voice, paths in runs:
+        try:
+            engine.synthesize(texts, voice, paths)
+        except Exception as exc:
+            exc.piece = first + getattr(exc, "piece", 0)
+            raise
+        first += len(texts)
+
+
 ENGINES: dict[str, str] = {
     "pyttsx3": "audio_pipeline.tts.pyttsx3_engine:Pyttsx3Engine",
 }

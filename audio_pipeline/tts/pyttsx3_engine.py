@@ -1,14 +1,18 @@
-"""pyttsx3 with its eSpeak NG driver, one fresh process per utterance.
+"""pyttsx3 with its eSpeak NG driver, one fresh process per run.
 
-Two facts about this engine shape the adapter (both measured; see README, "How synthesis works"):
+Three facts about this engine shape the adapter (all measured; see README, "How synthesis works"):
 
 * eSpeak NG keeps state between utterances inside one process, so the same sentence comes out
-  with different samples depending on what was spoken before. Each utterance therefore runs in a
-  child forked from a process that has loaded, but never initialised, eSpeak NG: every utterance
-  starts from a pristine engine, and its audio depends only on its inputs.
-* eSpeak NG synthesizes on its own thread, and ``runAndWait`` can return before pyttsx3 has
-  written the file (pyttsx3 issue #219). We wait for pyttsx3's ``finished-utterance`` event.
-* Settings queued to that thread are sometimes dropped (see :func:`_speak`).
+  with different samples depending on what was spoken before. Each run (a turn's pieces) is
+  therefore spoken in a child forked from a process that has loaded, but never initialised,
+  eSpeak NG: a piece's audio depends only on its run, never on other runs or on the worker.
+* pyttsx3 sends rate, pitch and volume to eSpeak NG's synthesis thread as queued commands, and
+  ``runAndWait`` cancels whatever that thread is still doing when it starts (its ``endLoop`` calls
+  ``stop``). Started while the settings are still queued, an utterance loses them (it comes out at
+  pyttsx3's initial rate), or is itself cancelled and saved empty. We let the thread fall idle
+  before each utterance, and after it.
+* ``runAndWait`` can return before pyttsx3 has written the file (pyttsx3 issue #219). We wait for
+  pyttsx3's ``finished-utterance`` event.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import pickle
 import signal
 import sys
 import threading
+import time
 from importlib import metadata
 
 from ..errors import EngineError
@@ -26,7 +31,8 @@ from .engine import EngineInfo, EngineVoice
 from .runtime import prepare_espeak
 
 _CHILD_TIMEOUT_S = 120
-_IN_FLIGHT = 2  # utterances a worker runs at once
+_IN_FLIGHT = 2  # runs a worker speaks at once
+_SETTLE_TIMEOUT_S = 30
 
 
 class Pyttsx3Engine:
@@ -36,8 +42,9 @@ class Pyttsx3Engine:
 
     def __init__(self) -> None:
         self._source = prepare_espeak()
-        try:
-            import pyttsx3.drivers._espeak  # noqa: F401  (loads the library; initialises nothing)
+        try:  # imported here, once, rather than in every child: that is two thirds of a child's cost
+            import pyttsx3  # noqa: F401
+            import pyttsx3.drivers.espeak  # noqa: F401  (loads the library; initialises nothing)
         except Exception as exc:
             raise EngineError(f"pyttsx3 cannot load eSpeak NG: {exc}") from None
         self._info: EngineInfo | None = None
@@ -49,25 +56,32 @@ class Pyttsx3Engine:
         return self._info
 
     def synthesize(self, texts, voice: Voice, wav_paths) -> None:
-        """Speak each text into its path (22.05 kHz mono 16-bit, as eSpeak NG produces), each in a
-        fresh engine: one engine for several utterances races inside pyttsx3's driver (its
-        callback thread finishes one utterance while the next is queued). Two utterances are in
-        flight at once, since each spends part of its time waiting on eSpeak NG's thread."""
-        jobs = list(enumerate(zip(texts, wav_paths, strict=True)))
-        running: dict[int, tuple[int, int]] = {}  # pid → (pipe, index)
+        """Speak each text into its path (22.05 kHz mono 16-bit, as eSpeak NG produces), in order,
+        in one fresh engine."""
+        self.synthesize_runs([(texts, voice, wav_paths)])
+
+    def synthesize_runs(self, runs) -> None:
+        """Speak several runs ``(texts, voice, wav_paths)``, each in its own fresh engine, two at
+        a time: an engine spends part of each utterance waiting on pyttsx3's polling loop. An error
+        carries ``piece``, the index of the failed text counted over all the runs."""
+        jobs, first = [], 0
+        for texts, voice, paths in runs:
+            jobs.append((first, list(texts), voice, list(paths)))
+            first += len(jobs[-1][1])
+        running: dict[int, tuple[int, int]] = {}  # pid → (pipe, index of the run's first piece)
         failure: BaseException | None = None
         while (jobs and failure is None) or running:
             while jobs and failure is None and len(running) < _IN_FLIGHT:
-                index, (text, path) = jobs.pop(0)
-                pid, pipe = _fork(_speak, text, voice, path)
-                running[pid] = (pipe, index)
+                first, texts, voice, paths = jobs.pop(0)
+                pid, pipe = _fork(_speak_run, texts, voice, paths)
+                running[pid] = (pipe, first)
             pid = next(iter(running))  # the oldest: only our own children are ever waited for
             _, status = os.waitpid(pid, 0)
-            pipe, index = running.pop(pid)
+            pipe, first = running.pop(pid)
             try:
                 _result(pipe, status)
             except (EngineError, OSError) as exc:
-                exc.piece = index
+                exc.piece = first + getattr(exc, "piece", 0)
                 failure = failure or exc
         if failure is not None:
             raise failure
@@ -95,12 +109,15 @@ def _decode(payload: bytes, wait_status: int):
         code = os.waitstatus_to_exitcode(wait_status)
         why = f"signal {-code}" if code < 0 else f"exit status {code}"
         raise EngineError(f"the speech engine process died ({why})")
-    kind, value = pickle.loads(payload)
+    kind, value, piece = pickle.loads(payload)
     if kind == "oserror":
-        raise OSError(*value)
-    if kind == "error":
-        raise EngineError(f"speech engine failed: {value}")
-    return value
+        error = OSError(*value)
+    elif kind == "error":
+        error = EngineError(f"speech engine failed: {value}")
+    else:
+        return value
+    error.piece = piece
+    raise error
 
 
 def _fork(fn, *args) -> tuple[int, int]:
@@ -113,12 +130,13 @@ def _fork(fn, *args) -> tuple[int, int]:
             os.close(read_fd)
             _quiet()
             signal.alarm(_CHILD_TIMEOUT_S)  # a hung engine dies instead of hanging the render
-            payload = pickle.dumps(("ok", fn(*args)))
+            payload = pickle.dumps(("ok", fn(*args), 0))
         except OSError as exc:  # disk full and the like: the parent reports it as such
-            payload = pickle.dumps(("oserror", (exc.errno, exc.strerror, exc.filename)))
+            payload = pickle.dumps(("oserror", (exc.errno, exc.strerror, exc.filename), getattr(exc, "piece", 0)))
             status = 1
         except BaseException as exc:  # noqa: BLE001 - everything is reported to the parent
-            payload = pickle.dumps(("error", (f"{exc}" or type(exc).__name__)[:2000]))
+            message = (f"{exc}" or type(exc).__name__)[:2000]
+            payload = pickle.dumps(("error", message, getattr(exc, "piece", 0)))
             status = 1
         try:
             view = memoryview(payload)
@@ -161,7 +179,7 @@ def _describe(source: str) -> EngineInfo:
     version = (info(ctypes.byref(data_path)) or b"?").decode()
     variants, unstable = _variants(os.path.join((data_path.value or b"").decode(), "voices", "!v"))
     identity = f"pyttsx3-{metadata.version('pyttsx3')}+espeak-ng-{version}+{source}"
-    return EngineInfo(identity, voices, variants, unstable, stateful=False)
+    return EngineInfo(identity, voices, variants, unstable, stateful=True)
 
 
 def _variants(folder: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -182,27 +200,66 @@ def _variants(folder: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(names), tuple(unstable)
 
 
-def _speak(text: str, voice: Voice, wav_path: str) -> None:
+def _speak_run(texts: list[str], voice: Voice, wav_paths: list[str]) -> None:
+    """Speak the texts one after another in this (fresh) process's engine."""
     engine = _engine()
+    # runAndWait starts by cancelling whatever eSpeak NG's thread has queued (module docstring);
+    # we never interrupt an utterance, so that cancel is switched off for this engine.
+    engine.proxy._driver.stop = lambda: None
     done = threading.Event()
     errors: list[BaseException] = []
     engine.connect("finished-utterance", lambda **_: done.set())
     engine.connect("error", lambda exception=None, **_: errors.append(exception))
-    # Twice: eSpeak NG applies rate, pitch and volume on its own thread, and after the engine has
-    # been idle it sometimes drops the first of them, so pyttsx3's initial rate of 200 wins (seen
-    # in 5% of utterances under load, 26% after a pause; 0 of 1,080 with the settings sent twice).
-    for _ in range(2):
-        engine.setProperty("voice", voice.spec)
-        engine.setProperty("rate", voice.rate)
-        engine.setProperty("pitch", voice.pitch)
-        engine.setProperty("volume", voice.volume)
+    for n, (text, path) in enumerate(zip(texts, wav_paths, strict=True)):
+        try:
+            _speak(engine, done, errors, text, voice, path)
+        except BaseException as exc:
+            exc.piece = n
+            raise
+
+
+def _speak(engine, done: threading.Event, errors: list, text: str, voice: Voice, wav_path: str) -> None:
+    signal.alarm(_CHILD_TIMEOUT_S)  # per utterance: a hung engine dies instead of hanging the render
+    engine.setProperty("voice", voice.spec)
+    engine.setProperty("rate", voice.rate)
+    engine.setProperty("pitch", voice.pitch)
+    engine.setProperty("volume", voice.volume)
+    done.clear()
     engine.save_to_file(text, wav_path)
     engine.runAndWait()
     _wait_until_saved(done, wav_path)
+    _settle()  # the utterance's callback has returned before the next one starts
     if errors:
         raise errors[0]
+    _check_applied(voice)
     if not os.path.exists(wav_path):
         raise FileNotFoundError("pyttsx3 wrote no audio file")
+
+
+def _check_applied(voice: Voice) -> None:
+    """Fail rather than keep audio spoken with settings eSpeak NG did not apply."""
+    import ctypes
+
+    from pyttsx3.drivers import _espeak
+
+    get = _espeak.dll.espeak_GetParameter  # pyttsx3's binding omits the ``current`` argument
+    get.argtypes, get.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    wanted = {_espeak.RATE: voice.rate, _espeak.PITCH: voice.pitch, _espeak.VOLUME: round(voice.volume * 100)}
+    applied = {name: get(name, 1) for name in wanted}
+    if applied != wanted:
+        raise RuntimeError(f"eSpeak NG applied rate/volume/pitch {sorted(applied.items())}, "
+                           f"not {sorted(wanted.items())}")
+
+
+def _settle() -> None:
+    """Wait until eSpeak NG's thread has run every queued command."""
+    from pyttsx3.drivers import _espeak
+
+    for _ in range(int(_SETTLE_TIMEOUT_S / 0.001)):
+        if not _espeak.IsPlaying():
+            return
+        time.sleep(0.001)
+    raise TimeoutError("eSpeak NG did not finish its queued work")
 
 
 def _wait_until_saved(done: threading.Event, wav_path: str) -> None:
