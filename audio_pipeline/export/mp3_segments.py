@@ -165,16 +165,16 @@ _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 
 
 def count_frames(path: Path) -> int | None:
     """Number of MPEG layer III frames in the file if it is nothing but whole frames, else None."""
-    count = 0
-    with open(path, "rb") as fh:
-        while header := fh.read(4):
-            size = _frame_size(header)
-            if size is None:
-                return None
-            body = fh.read(size - 4)
-            if len(body) != size - 4:
-                return None
-            count += 1
+    data = path.read_bytes()
+    sizes: dict[bytes, int | None] = {}  # a CBR stream has two distinct headers (padding or not)
+    count = position = 0
+    while position < len(data):
+        header = data[position:position + 4]
+        size = sizes.get(header, 0) or sizes.setdefault(header, _frame_size(header))
+        if size is None or position + size > len(data):
+            return None
+        position += size
+        count += 1
     return count
 
 

@@ -1,0 +1,42 @@
+"""MP3 segments: frame counting checked against ffmpeg's decoder, damaged cache entries redone."""
+
+from __future__ import annotations
+
+import json
+
+from audio_checks import decode_pcm
+from audio_pipeline import render
+from audio_pipeline.assemble import FRAME
+from audio_pipeline.export.mp3_segments import count_frames
+from test_pipeline import settings
+
+
+def _segments(cache) -> list:
+    return sorted(cache.glob("segments-v*/*/*.mp3"))
+
+
+def test_count_frames_agrees_with_the_decoder_and_rejects_damage(tmp_path):
+    render(settings(tmp_path))
+    segments = _segments(tmp_path / "cache")
+    assert segments
+    for path in segments:
+        frames = count_frames(path)
+        assert frames is not None and len(decode_pcm(path)) == frames * FRAME  # no Info frame: every frame decodes
+    data = segments[0].read_bytes()
+    second = len(data) // count_frames(segments[0])  # the second frame starts within a byte of this
+    second = next(i for i in (second - 1, second, second + 1) if data[i] == 0xFF and data[i + 1] >> 5 == 7)
+    damaged = tmp_path / "damaged.mp3"
+    for broken in (data[:-1], data[:second + 2], b"ID3" + data, data[:second] + bytes(4) + data[second + 4:]):
+        damaged.write_bytes(broken)
+        assert count_frames(damaged) is None
+    damaged.write_bytes(b"")
+    assert count_frames(damaged) == 0
+
+
+def test_a_damaged_cached_segment_is_encoded_again(tmp_path):
+    first = render(settings(tmp_path))
+    victim = _segments(tmp_path / "cache")[0]
+    victim.write_bytes(victim.read_bytes()[:-10])
+    again = render(settings(tmp_path))
+    assert json.loads(again.manifest.read_text())["render"]["segments_encoded"] == 1
+    assert again.episode.read_bytes() == first.episode.read_bytes()
