@@ -137,6 +137,23 @@ def test_a_run_of_texts_is_reproducible(tmp_path):
     assert outputs[0] == outputs[1] == outputs[2]
 
 
+def test_every_utterance_of_concurrent_runs_gets_its_voice_settings(tmp_path):
+    # pyttsx3's runAndWait used to cancel settings still queued in eSpeak NG's thread: utterances
+    # then came out at the default rate of 200, or empty. Durations show which rate was applied.
+    engine = load_engine("pyttsx3")
+    texts = ["创新。", "工业扩展它们。", "我们在系统方面做得不好。", "谢谢。", "学术界的角色是什么？", "好的。"]
+
+    def run(name: str, rate: int):
+        return texts, Voice("sit/cmn", "m3", rate, 50), [str(tmp_path / f"{name}-{i}.wav") for i in range(len(texts))]
+
+    engine.synthesize_runs([run("slow", 100), run("fast", 300), run("slow-again", 100), run("fast-again", 300)])
+    for i, text in enumerate(texts):
+        slow, fast = (len(decode_pcm(tmp_path / f"{name}-{i}.wav")) for name in ("slow", "fast"))
+        assert slow > 1.8 * fast > 0, text
+        for name in ("slow", "fast"):
+            assert (tmp_path / f"{name}-{i}.wav").read_bytes() == (tmp_path / f"{name}-again-{i}.wav").read_bytes()
+
+
 def test_engine_reports_mandarin_voice_and_variants():
     info = load_engine("pyttsx3").info()
     assert "sit/cmn" in {v.id for v in info.voices}

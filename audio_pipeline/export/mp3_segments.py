@@ -194,8 +194,18 @@ def _frame_size(header: bytes) -> int | None:
 
 
 def _valid(path: Path, frames: int) -> bool:
-    """A cached segment counts only if it is exactly the frames a segment of this length encodes to."""
+    """A cached segment counts only if it is exactly the frames a segment of this length encodes to.
+    Each file version is read once per process (a render checks a segment twice)."""
     try:
-        return count_frames(path) == frames
+        stat = path.stat()
+        version = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if version not in _counted:
+            if len(_counted) > 10_000:
+                _counted.clear()
+            _counted[version] = count_frames(path)
+        return _counted[version] == frames
     except OSError:
         return False
+
+
+_counted: dict[tuple, int | None] = {}
