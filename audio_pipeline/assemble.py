@@ -3,7 +3,8 @@
 The episode is laid out in *segments*: runs of whole turns, each starting on the MP3 frame grid
 (576 samples) with its own leading pause, so a segment's audio depends only on its own pieces and
 can be encoded once and reused. Segments are cut by text length, never by audio length, so
-re-voicing one speaker moves later segments in time without changing their contents. The audio is
+re-voicing one speaker moves later segments in time without changing their contents. A last
+segment of silence holds the episode's tail. The audio is
 streamed piece by piece (read with pydub), so memory does not grow with the episode's length.
 """
 
@@ -44,16 +45,19 @@ def lay_out(transcript: Transcript, chapters: tuple[Chapter, ...], cast: Cast, p
     segments: list[Segment] = []
     cursor = 0
     for first, last in segment_ranges(pieces, chapters):
-        offsets, length = layout_segment(pieces[first:last], [a.frames for a in audio[first:last]],
-                                         first == 0, last == len(pieces), sample_rate, pauses)
+        offsets, length = layout_segment(pieces[first:last], [a.frames for a in audio[first:last]], first == 0,
+                                         sample_rate)
         for piece, sound, offset in zip(pieces[first:last], audio[first:last], offsets, strict=True):
             timed.append(TimedPiece(piece, cursor + offset, cursor + offset + sound.frames))
-        if last == len(pieces):  # end on a whole millisecond: extend the final silence by frames
-            while (cursor + length) % ms_grid:
-                length += FRAME
         segments.append(Segment(cursor, cursor + length, first, last))
         cursor += length
-    total = cursor
+    # The tail is a segment of its own, silence only: it alone depends on the episode's length
+    # (it ends the episode on a whole millisecond), so every spoken segment can be encoded early.
+    length = max(2, -(-frames(pauses.tail) // FRAME)) * FRAME
+    while (cursor + length) % ms_grid:
+        length += FRAME
+    segments.append(Segment(cursor, cursor + length, len(pieces), len(pieces)))
+    total = cursor + length
 
     firsts: dict[int, TimedPiece] = {}
     for t in timed:
@@ -76,8 +80,8 @@ def segment_ranges(pieces: tuple[Piece, ...], chapters: tuple[Chapter, ...]) -> 
     return [(first, starts[n + 1] if n + 1 < len(starts) else len(pieces)) for n, first in enumerate(starts)]
 
 
-def layout_segment(pieces: tuple[Piece, ...], frames: list[int], opens_episode: bool, closes_episode: bool,
-                   sample_rate: int, pauses: Pauses) -> tuple[list[int], int]:
+def layout_segment(pieces: tuple[Piece, ...], frames: list[int], opens_episode: bool,
+                   sample_rate: int) -> tuple[list[int], int]:
     """Offsets of a segment's pieces from its start, and its length: a function of its own pieces
     only, so it can be computed (and the segment encoded) as soon as they are synthesized."""
     def ms(value: int) -> int:
@@ -91,8 +95,7 @@ def layout_segment(pieces: tuple[Piece, ...], frames: list[int], opens_episode: 
         cursor += ms(pause)
         offsets.append(cursor)
         cursor += length
-    # LAME pads after the input: the last samples stay silent (the episode's end gets its tail).
-    cursor += ms(pauses.tail) if closes_episode else 64
+    cursor += 64  # LAME pads after its input: the last samples must be silent
     return offsets, -(-cursor // FRAME) * FRAME
 
 

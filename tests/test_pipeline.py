@@ -37,7 +37,7 @@ def test_render_writes_episode_and_manifest_with_a_consistent_timeline(tmp_path)
         inside = [t for t in turns if t["chapter"] == chapter["index"]]
         assert chapter["start_ms"] <= inside[0]["start_ms"] and inside[-1]["end_ms"] <= chapter["end_ms"]
     assert manifest["render"] == {"pieces": 9, "pieces_synthesized": 9, "pieces_reused": 0,
-                                  "segments": 3, "segments_encoded": 3, "segments_reused": 0}
+                                  "segments": 4, "segments_encoded": 4, "segments_reused": 0}
     assert not [p for p in result.episode.parent.iterdir() if p.name.startswith(".")]
 
 
@@ -49,6 +49,20 @@ def test_rerender_reuses_everything_and_recast_redoes_one_speaker(tmp_path):
     assert again.episode.read_bytes() == first.episode.read_bytes()
     recast = render(settings(tmp_path), voice_overrides=("DS=sit/cmn+m8,pitch=10",))
     assert (recast.pieces_synthesized, recast.pieces_reused) == (2, 7)
+    timeline = recast.timeline
+    with_ds = [s for s in timeline.segments
+               if any(timeline.pieces[i].piece.speaker == "DS" for i in range(s.first_piece, s.last_piece))]
+    assert 0 < len(with_ds) < len(timeline.segments) - 1
+    assert json.loads(recast.manifest.read_text())["render"]["segments_encoded"] == len(with_ds)
+
+
+def test_the_tail_is_a_segment_of_silence_ending_on_a_whole_millisecond(tmp_path):
+    timeline = render(settings(tmp_path)).timeline
+    tail = timeline.segments[-1]
+    assert tail.first_piece == tail.last_piece == len(timeline.pieces)
+    assert tail.start >= timeline.pieces[-1].end and tail.end == timeline.frames
+    assert timeline.frames * 1000 % timeline.sample_rate == 0
+    assert all(s.end == t.start for s, t in zip(timeline.segments, timeline.segments[1:]))
 
 
 def test_no_cache_leaves_no_cache_behind(tmp_path):

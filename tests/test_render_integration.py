@@ -60,7 +60,9 @@ def test_tags_read_back_by_ffmpeg_and_mutagen(rendered):
         [c["title"] for c in manifest["chapters"]]
     assert tags["WOAS"].url == "http://example.org/panel"
     info = MP3(result.episode).info
-    assert (info.bitrate, info.sample_rate, info.channels) == (64000, 22050, 1)
+    # mutagen averages the Info frame's byte count; each segment restarts LAME's padding pattern,
+    # so the average sits within a few bits per second of 64,000 (every frame is 64 kbit/s: below)
+    assert abs(info.bitrate - 64000) <= 64 and (info.sample_rate, info.channels) == (22050, 1)
     data = result.episode.read_bytes()
     pos = 10 + sum(b << (7 * (3 - i)) for i, b in enumerate(data[6:10]))  # after the ID3 tag
     bitrates = set()

@@ -82,11 +82,11 @@ class EarlyEncoder:
         n = self._owner[index]
         self._missing[n] -= 1
         first, last = self._ranges[n]
-        if self._missing[n] or last == len(self._pieces):  # the last one's length depends on the rest
+        if self._missing[n]:
             return
         s = self._settings
         offsets, length = layout_segment(self._pieces[first:last], [self._audio[i].frames for i in range(first, last)],
-                                         first == 0, last == len(self._pieces), s.sample_rate, s.pauses)
+                                         first == 0, s.sample_rate)
         paths = [self._audio[i].path for i in range(first, last)]
         dest = self._cache.segment_path(segment_key(paths, offsets, length, s.sample_rate, s.bitrate, s.mp3_quality))
         if not _valid(dest, length // FRAME):
