@@ -1,9 +1,9 @@
 """Pieces → audio through the cache; what is missing is synthesized in worker processes.
 
-Pieces are handed to workers a turn at a time: one engine call per turn, its pieces in order. For
-an engine whose pieces depend on the ones before them in a call, a piece's cache key includes them.
-Each worker speaks a run with the engine, checks every piece holds sound, trims its silent edges
-and fades them (pydub), and stores it in the cache.
+A turn's pieces form a *run* (at most ``RUN_LIMIT`` of them): one engine call, its pieces in
+order. For an engine whose pieces depend on the ones before them in a call, a piece's cache key
+includes them. Each worker speaks its task's runs with the engine (which may overlap them), checks
+every piece holds sound, trims its silent edges and fades them (pydub), and stores it in the cache.
 """
 
 from __future__ import annotations
