@@ -13,6 +13,7 @@ DATA = Path(__file__).parent / "data"
 GOLDEN = Path(__file__).parent / "golden"
 
 ENGINES.setdefault("fake", "fakes:FakeEngine")
+ENGINES.setdefault("fake-stateful", "fakes:StatefulFakeEngine")
 
 
 @pytest.fixture

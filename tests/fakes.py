@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import struct
 import wave
+from dataclasses import replace
 
 from audio_pipeline.model import Voice
 from audio_pipeline.tts.engine import EngineInfo, EngineVoice
@@ -40,3 +41,17 @@ class FakeEngine:
             w.setsampwidth(2)
             w.setframerate(RATE)
             w.writeframes(frames)
+
+
+class StatefulFakeEngine(FakeEngine):
+    """Like the fake engine, but a text's pitch rises with the texts before it in the same call,
+    the way eSpeak NG's output depends on what it spoke before."""
+
+    name = "fake-stateful"
+
+    def info(self) -> EngineInfo:
+        return replace(super().info(), identity="fake-stateful-1", stateful=True)
+
+    def synthesize(self, texts, voice: Voice, wav_paths) -> None:
+        for n, (text, path) in enumerate(zip(texts, wav_paths, strict=True)):
+            self._one(text, replace(voice, pitch=voice.pitch + 5 * n), path)

@@ -1,0 +1,63 @@
+"""Runs and cache keys: what a stateful engine's history does to a piece's key, and the workers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from audio_pipeline import render
+
+from audio_pipeline.model import Piece, Voice
+from audio_pipeline.settings import Settings
+from audio_pipeline.synth import RUN_LIMIT, piece_keys, runs_of
+from audio_pipeline.tts.engine import EngineInfo
+from test_pipeline import settings
+
+VOICE = Voice("sit/cmn", "m3", 170, 50)
+OTHER = Voice("sit/cmn", "f1", 165, 67)
+
+
+def pieces(*turns: tuple[str, ...], voices=None) -> tuple[Piece, ...]:
+    out = []
+    for t, texts in enumerate(turns):
+        for text in texts:
+            voice = (voices or {}).get(t, VOICE)
+            out.append(Piece(len(out), t, 0, "JG", text, voice, 1, 280))
+    return tuple(out)
+
+
+def keys(ps, stateful: bool) -> list[str]:
+    return piece_keys(ps, EngineInfo("test-1", (), stateful=stateful), Settings(cache_dir=None))
+
+
+def test_a_run_is_one_turn_in_one_voice_and_at_most_run_limit_pieces():
+    ps = pieces(("a。", "b。"), ("c。",), tuple(f"{i}。" for i in range(RUN_LIMIT + 3)))
+    assert [len(r) for r in runs_of(ps)] == [2, 1, RUN_LIMIT, 3]
+    assert [i for r in runs_of(ps) for i in r] == list(range(len(ps)))
+
+
+def test_a_stateful_engine_keys_a_piece_by_the_pieces_before_it_in_its_run():
+    before = pieces(("一。", "二。", "三。"), ("四。",))
+    after = pieces(("一。", "改。", "三。"), ("四。",))
+    old, new = keys(before, stateful=True), keys(after, stateful=True)
+    assert [o == n for o, n in zip(old, new)] == [True, False, False, True]  # the next turn is untouched
+    assert keys(before, stateful=False)[2] == keys(after, stateful=False)[2]  # no history: only its own text
+
+
+def test_the_same_text_in_another_voice_or_position_has_another_key():
+    ps = pieces(("一。", "一。"), ("一。",), voices={1: OTHER})
+    stateful = keys(ps, stateful=True)
+    assert len(set(stateful)) == 3
+    assert keys(ps, stateful=False)[0] == keys(ps, stateful=False)[1]
+    assert keys(tuple(replace(p, voice=OTHER) for p in ps), stateful=True)[0] != stateful[0]
+
+
+def test_a_missing_piece_of_a_stateful_run_replays_the_whole_run(tmp_path):
+    first = render(settings(tmp_path, engine="fake-stateful"))
+    run = next(r for r in runs_of(tuple(t.piece for t in first.timeline.pieces)) if len(r) > 1)
+    Path(first.timeline.audio[run[-1]].path).unlink()
+    again = render(settings(tmp_path, engine="fake-stateful"))
+    assert (again.pieces_synthesized, again.pieces_reused) == (len(run), len(first.timeline.pieces) - len(run))
+    assert again.episode.read_bytes() == first.episode.read_bytes()
+    one_worker = render(settings(tmp_path / "one", engine="fake-stateful", jobs=1))
+    assert one_worker.episode.read_bytes() == first.episode.read_bytes()
