@@ -205,7 +205,11 @@ def _speak_run(texts: list[str], voice: Voice, wav_paths: list[str]) -> None:
     engine = _engine()
     # runAndWait starts by cancelling whatever eSpeak NG's thread has queued (module docstring);
     # we never interrupt an utterance, so that cancel is switched off for this engine.
-    engine.proxy._driver.stop = lambda: None
+    try:
+        engine.proxy._driver.stop = lambda: None
+    except AttributeError:
+        raise RuntimeError(f"pyttsx3 {metadata.version('pyttsx3')} is laid out differently from the "
+                           "2.98–2.99 this adapter knows; install pyttsx3 2.99") from None
     done = threading.Event()
     errors: list[BaseException] = []
     engine.connect("finished-utterance", lambda **_: done.set())
