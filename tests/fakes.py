@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import struct
+import time
 import wave
 from dataclasses import replace
 
@@ -28,6 +29,8 @@ class FakeEngine:
             self._one(text, voice, path)
 
     def _one(self, text: str, voice: Voice, wav_path: str) -> None:
+        if "SLOW" in text:
+            time.sleep(1.0)
         if "SILENT" in text:
             frames = b"\0\0" * 2000
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -61,3 +62,14 @@ def test_a_missing_piece_of_a_stateful_run_replays_the_whole_run(tmp_path):
     assert again.episode.read_bytes() == first.episode.read_bytes()
     one_worker = render(settings(tmp_path / "one", engine="fake-stateful", jobs=1))
     assert one_worker.episode.read_bytes() == first.episode.read_bytes()
+
+
+def test_progress_is_reported_as_each_task_finishes(tmp_path):
+    src = tmp_path / "slow.txt"
+    src.write_text("\n\n".join([f"JG: 第{i}句。" for i in range(30)] + ["GG: SLOW 慢。"]), encoding="utf-8")
+    seen = []
+    render(settings(tmp_path, transcript=src), progress=lambda done, total: seen.append((time.monotonic(), done, total)))
+    end = time.monotonic()
+    partial = [when for when, done, total in seen if 0 < done < total]
+    assert partial and partial[0] < end - 0.5  # the quick task is reported while the slow one still runs
+    assert seen[-1][1] == seen[-1][2] and [d for _, d, _ in seen] == sorted(d for _, d, _ in seen)
