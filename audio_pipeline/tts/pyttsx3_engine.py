@@ -9,8 +9,9 @@ Three facts about this engine shape the adapter (all measured; see README, "How 
 * pyttsx3 sends rate, pitch and volume to eSpeak NG's synthesis thread as queued commands, and
   ``runAndWait`` cancels whatever that thread is still doing when it starts (its ``endLoop`` calls
   ``stop``). Started while the settings are still queued, an utterance loses them (it comes out at
-  pyttsx3's initial rate), or is itself cancelled and saved empty. We let the thread fall idle
-  before each utterance, and after it.
+  pyttsx3's initial rate), or is itself cancelled and saved empty. We switch that cancel off (we
+  never interrupt an utterance), let the thread fall idle after each utterance, and check that the
+  settings were applied.
 * ``runAndWait`` can return before pyttsx3 has written the file (pyttsx3 issue #219). We wait for
   pyttsx3's ``finished-utterance`` event.
 """
