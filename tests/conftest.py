@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import atexit
+import functools
 import json
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -39,11 +43,24 @@ def golden():
 
 
 def run_cli(*args: str, cwd: Path, env: dict | None = None, preexec=None) -> subprocess.CompletedProcess:
-    """Run ``python -m audio_pipeline ARGS`` in ``cwd`` with its own cache, as a user would."""
+    """Run ``python -m audio_pipeline ARGS`` in ``cwd`` with its own cache, as a user would. The
+    cache goes beside ``cwd``'s outputs, or, when ``cwd`` is the repository, into a scratch folder:
+    the repository must stay clean."""
     import os
     import sys
 
-    full_env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent),
-                "AUDIO_PIPELINE_CACHE": str(cwd / "cache"), "COLUMNS": "200", **(env or {})}
+    repo = Path(__file__).resolve().parent.parent
+    cwd_path = Path(cwd).resolve()
+    cache = _scratch() / "cache" if repo in (cwd_path, *cwd_path.parents) else cwd_path / "cache"
+    full_env = {**os.environ, "PYTHONPATH": str(repo), "AUDIO_PIPELINE_CACHE": str(cache), "COLUMNS": "200",
+                **(env or {})}
     return subprocess.run([sys.executable, "-m", "audio_pipeline", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=600, preexec_fn=preexec)
+
+
+@functools.cache
+def _scratch() -> Path:
+    """A temporary folder for the whole test session, removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="audio-pipeline-tests-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder

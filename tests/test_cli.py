@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,13 @@ def test_render_command_writes_outputs_and_summary(tmp_path):
     assert "3 chapters" in result.stdout and "4 speakers" in result.stdout
     manifest = json.loads((tmp_path / "out" / "short-panel.json").read_text(encoding="utf-8"))
     assert manifest["files"]["episode"] == "short-panel.mp3"
+
+
+def test_no_generated_audio_or_cache_is_tracked():
+    """Renders write audio to output/ and caches elsewhere; none of it belongs in git."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True)
+    if tracked.returncode != 0:
+        pytest.skip("not a git checkout")
+    files = tracked.stdout.splitlines()
+    assert not [f for f in files if f.rsplit(".", 1)[-1] in ("wav", "mp3", "m4b", "opus", "ogg")]
+    assert not [f for f in files if f.startswith(("cache/", "output/")) and f != "output/.gitkeep"]
