@@ -195,10 +195,12 @@ def _frame_size(header: bytes) -> int | None:
 
 def _valid(path: Path, frames: int) -> bool:
     """A cached segment counts only if it is exactly the frames a segment of this length encodes to.
-    Each file version is read once per process (a render checks a segment twice)."""
+    Each file version is read once per process: a render checks a segment when its pieces are
+    ready and again before joining, and a fresh encode is checked under its temporary name, which
+    keeps its inode when renamed into place."""
     try:
         stat = path.stat()
-        version = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        version = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
         if version not in _counted:
             if len(_counted) > 10_000:
                 _counted.clear()

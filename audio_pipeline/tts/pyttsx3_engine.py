@@ -18,6 +18,7 @@ Three facts about this engine shape the adapter (all measured; see README, "How 
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import signal
@@ -243,17 +244,25 @@ def _speak(engine, done: threading.Event, errors: list, text: str, voice: Voice,
 
 def _check_applied(voice: Voice) -> None:
     """Fail rather than keep audio spoken with settings eSpeak NG did not apply."""
+    from pyttsx3.drivers import _espeak
+
+    wanted = {_espeak.RATE: voice.rate, _espeak.PITCH: voice.pitch, _espeak.VOLUME: round(voice.volume * 100)}
+    applied = {name: _current_parameter()(name, 1) for name in wanted}
+    if applied != wanted:
+        raise RuntimeError(f"eSpeak NG applied rate/volume/pitch {sorted(applied.items())}, "
+                           f"not {sorted(wanted.items())}")
+
+
+@functools.cache
+def _current_parameter():
+    """``espeak_GetParameter(parameter, current)``: pyttsx3's binding omits ``current``."""
     import ctypes
 
     from pyttsx3.drivers import _espeak
 
-    get = _espeak.dll.espeak_GetParameter  # pyttsx3's binding omits the ``current`` argument
+    get = _espeak.dll.espeak_GetParameter
     get.argtypes, get.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    wanted = {_espeak.RATE: voice.rate, _espeak.PITCH: voice.pitch, _espeak.VOLUME: round(voice.volume * 100)}
-    applied = {name: get(name, 1) for name in wanted}
-    if applied != wanted:
-        raise RuntimeError(f"eSpeak NG applied rate/volume/pitch {sorted(applied.items())}, "
-                           f"not {sorted(wanted.items())}")
+    return get
 
 
 def _settle() -> None:
