@@ -1,6 +1,8 @@
 """What no pipeline can beat on one core: the engine alone synthesizing every sentence into memory
-in one process, then one ffmpeg encode of a WAV as long as the episode, at our export settings.
-Usage: floor.py TRANSCRIPT SECONDS_OF_EPISODE OUT.mp3 (times both parts, prints them as JSON)."""
+in one process, then one encode of a PCM stream as long as the episode, at our export settings:
+with the ffmpeg command line (the default), or with LAME in this process (``--lame``, the way the
+pipeline encodes MP3 segments). Usage: floor.py TRANSCRIPT SECONDS_OF_EPISODE OUT.mp3 [--lame]
+(times both parts, prints them as JSON)."""
 
 import io
 import json
@@ -42,8 +44,20 @@ t1 = time.perf_counter()
 settings = Settings()
 frames = int(float(sys.argv[2]) * settings.sample_rate)
 audio = bytes(pcm[:2 * frames]) + b"\0" * max(0, 2 * frames - len(pcm))
-subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "s16le", "-ar", str(settings.sample_rate), "-ac", "1",
-                "-i", "pipe:0", "-c:a", "libmp3lame", "-abr", "0", "-b:a", f"{settings.bitrate}k",
-                "-compression_level", str(settings.mp3_quality), "-f", "mp3", sys.argv[3]], input=audio, check=True)
+if "--lame" in sys.argv[4:]:
+    import lameenc
+
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(settings.bitrate)
+    encoder.set_in_sample_rate(settings.sample_rate)
+    encoder.set_out_sample_rate(settings.sample_rate)
+    encoder.set_channels(1)
+    encoder.set_quality(settings.mp3_quality)
+    Path(sys.argv[3]).write_bytes(encoder.encode(audio) + encoder.flush())
+else:
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "s16le", "-ar", str(settings.sample_rate), "-ac", "1",
+                    "-i", "pipe:0", "-c:a", "libmp3lame", "-abr", "0", "-b:a", f"{settings.bitrate}k",
+                    "-compression_level", str(settings.mp3_quality), "-f", "mp3", sys.argv[3]], input=audio,
+                   check=True)
 t2 = time.perf_counter()
 print(json.dumps({"synth_s": t1 - t0, "encode_s": t2 - t1, "sentences": len(sentences)}))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from audio_checks import decode_pcm
 from audio_pipeline import render
 from audio_pipeline.assemble import FRAME
-from audio_pipeline.export.mp3_segments import count_frames
+from audio_pipeline.errors import ExportError
+from audio_pipeline.export.mp3_segments import _encode_one, count_frames
 from test_pipeline import settings
 
 
@@ -40,3 +43,33 @@ def test_a_damaged_cached_segment_is_encoded_again(tmp_path):
     again = render(settings(tmp_path))
     assert json.loads(again.manifest.read_text())["render"]["segments_encoded"] == 1
     assert again.episode.read_bytes() == first.episode.read_bytes()
+
+
+def test_a_segment_decodes_to_its_samples_and_failures_are_one_line_errors(tmp_path):
+    import wave
+
+    import numpy as np
+
+    rate, length = 22050, FRAME * 40
+    tone = (3000 * np.sin(np.arange(FRAME * 30) * 2 * np.pi * 440 / rate)).astype("<i2")
+    piece = tmp_path / "piece.wav"
+    with wave.open(str(piece), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate), w.writeframes(tone.tobytes())
+    dest = tmp_path / "segments" / "one.mp3"
+    _encode_one([str(piece)], [FRAME * 5], length, dest, rate, 64, 7)
+    assert count_frames(dest) == length // FRAME
+    decoded = decode_pcm(dest)  # by ffmpeg's decoder: the timeline, sample for sample
+    assert len(decoded) == length
+    start = FRAME * 5
+    ref = tone.astype(float)
+    got = decoded[start:start + len(tone)].astype(float)
+    assert np.dot(ref, got) / (np.linalg.norm(ref) * np.linalg.norm(got)) > 0.99
+    assert not list(dest.parent.glob(".*.tmp"))
+
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(ExportError, match="cannot write an encoded segment") as caught:
+        _encode_one([str(piece)], [0], length, tmp_path / "file" / "x.mp3", rate, 64, 7)
+    assert caught.value.hint and "\n" not in str(caught.value)
+    with pytest.raises(ExportError, match="MP3 encoder failed"):
+        _encode_one([str(piece)], [0], length, dest.with_name("odd.mp3"), 1234, 64, 7)
+    assert not (tmp_path / "segments" / "odd.mp3").exists()

@@ -1,7 +1,7 @@
 """The MP3 episode as a concatenation of independently encoded, cached segments.
 
-LAME (through ffmpeg, without a Xing/Info frame) turns 576·k input samples into exactly k + 2
-frames whose decoded audio starts 1,105 samples in. Each segment of the timeline (576·k frames,
+LAME (in this process, through lameenc, which writes no Xing/Info frame) turns 576·k input samples
+into exactly k + 2 frames whose decoded audio starts 1,105 samples in. Each segment of the timeline (576·k frames,
 silent at both ends) is therefore encoded from its samples ``[1105, length − 47)``: decoded and
 concatenated, the segments give back the timeline sample for sample. A segment is cached under a
 hash of its pieces and their offsets, so a re-render re-encodes only segments that changed.
@@ -9,7 +9,10 @@ hash of its pieces and their offsets, so a re-render re-encodes only segments th
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -20,10 +23,8 @@ from pathlib import Path
 
 from ..assemble import FRAME, stitch
 from ..cache import PieceCache
-from ..encode import run_ffmpeg
 from ..errors import ExportError
 from ..model import Timeline
-from ..tts.runtime import check_ffmpeg, ffmpeg_exe
 
 PRIMING = 1105  # samples LAME's output lags its input (576 encoder + 529 decoder delay)
 PADDING = FRAME * 2 - PRIMING  # samples after the input in the last frame of a 576·k input
@@ -32,9 +33,15 @@ PADDING = FRAME * 2 - PRIMING  # samples after the input in the last frame of a 
 def segment_key(paths: list[str], offsets: list[int], length: int, sample_rate: int, bitrate_kbps: int,
                 quality: int) -> str:
     """Hash of everything that shapes a segment's encoded bytes: its pieces, where they sit, its length."""
-    blob = json.dumps({"v": 1, "encoder": check_ffmpeg(), "rate": sample_rate, "kbps": bitrate_kbps, "q": quality,
+    blob = json.dumps({"v": 1, "encoder": encoder_version(), "rate": sample_rate, "kbps": bitrate_kbps, "q": quality,
                        "length": length, "pieces": [[Path(p).stem, o] for p, o in zip(paths, offsets)]})
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@functools.cache
+def encoder_version() -> str:
+    """The MP3 encoder that writes segments (part of their cache key)."""
+    return f"lameenc {importlib.metadata.version('lameenc')}"
 
 
 def encode_segments(timeline: Timeline, cache: PieceCache, bitrate_kbps: int, quality: int,
@@ -135,22 +142,38 @@ def info_frame(header: bytes, frames: int, audio_bytes: int) -> bytes:
 
 def _encode_one(paths: list[str], offsets: list[int], length: int, dest: Path, sample_rate: int,
                 bitrate_kbps: int, quality: int) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    """Encode one segment with LAME in this process (it releases the GIL, so encoder threads run
+    side by side), check its frame count, and move it into place."""
+    import lameenc
+
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-           "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
-           "-c:a", "libmp3lame", "-abr", "0", "-b:a", f"{bitrate_kbps}k", "-compression_level", str(quality),
-           "-write_xing", "0", "-id3v2_version", "0", "-write_id3v1", "0",
-           "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "mp3", str(tmp)]
     try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        encoder = lameenc.Encoder()
+        encoder.set_bit_rate(bitrate_kbps)
+        encoder.set_in_sample_rate(sample_rate)
+        encoder.set_out_sample_rate(sample_rate)
+        encoder.set_channels(1)
+        encoder.set_quality(quality)
         spans = ((o, o + _frames(p), p) for o, p in zip(offsets, paths))
-        run_ffmpeg(cmd, stitch(spans, PRIMING, length - PADDING), tmp)
+        with open(tmp, "wb") as out:
+            for chunk in stitch(spans, PRIMING, length - PADDING):
+                out.write(encoder.encode(chunk))
+            out.write(encoder.flush())
         if not _valid(tmp, length // FRAME):
             raise ExportError(f"the encoder returned an unexpected number of frames (wanted {length // FRAME})",
                               path=str(dest))
         os.replace(tmp, dest)
+    except ExportError:
+        raise
+    except OSError as exc:
+        raise ExportError(f"cannot write an encoded segment: {exc.strerror or exc}", path=str(dest),
+                          hint="check free disk space and that the cache folder is writable") from None
+    except RuntimeError as exc:  # lameenc's way of reporting a setting LAME refused
+        raise ExportError(f"the MP3 encoder failed: {exc}", path=str(dest)) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def _frames(path: str) -> int:
