@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from audio_checks import decode_pcm
 from audio_pipeline import render
@@ -73,3 +75,16 @@ def test_a_segment_decodes_to_its_samples_and_failures_are_one_line_errors(tmp_p
     with pytest.raises(ExportError, match="MP3 encoder failed"):
         _encode_one([str(piece)], [0], length, dest.with_name("odd.mp3"), 1234, 64, 7)
     assert not (tmp_path / "segments" / "odd.mp3").exists()
+
+
+@given(st.lists(st.tuples(st.booleans(), st.binary(min_size=8, max_size=8)), max_size=40), st.integers(1, 207))
+def test_count_frames_counts_any_tiling_of_whole_frames_and_nothing_else(tmp_path_factory, frames, cut):
+    plain = bytes.fromhex("fff380c4")  # MPEG-2 layer III, 64 kbit/s, 22,050 Hz, mono: 208 bytes (+1 padded)
+    padded = bytes([plain[0], plain[1], plain[2] | 0x02, plain[3]])
+    data = b"".join((padded if pad else plain) + (fill * 27)[:205 if pad else 204] for pad, fill in frames)
+    path = tmp_path_factory.mktemp("frames") / "x.mp3"
+    path.write_bytes(data)
+    assert count_frames(path) == len(frames)
+    if data:
+        path.write_bytes(data[:-cut])
+        assert count_frames(path) is None

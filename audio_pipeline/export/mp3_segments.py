@@ -15,6 +15,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import threading
 import wave
@@ -187,18 +188,28 @@ _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 
 
 
 def count_frames(path: Path) -> int | None:
-    """Number of MPEG layer III frames in the file if it is nothing but whole frames, else None."""
+    """Number of frames in a constant-bitrate MPEG layer III file (as LAME writes here) if it is
+    nothing but whole frames, else None.
+
+    One pass of the regular-expression engine: frames whose header is the first frame's, with or
+    without padding, must tile the whole file (every match starts where the last one ended, or
+    bytes are left over)."""
     data = path.read_bytes()
-    sizes: dict[bytes, int | None] = {}  # a CBR stream has two distinct headers (padding or not)
-    count = position = 0
-    while position < len(data):
-        header = data[position:position + 4]
-        size = sizes.get(header, 0) or sizes.setdefault(header, _frame_size(header))
-        if size is None or position + size > len(data):
-            return None
-        position += size
-        count += 1
-    return count
+    if not data:
+        return 0
+    plain = bytes([data[0], data[1], data[2] & ~0x02, data[3]]) if len(data) >= 4 else b""
+    size = _frame_size(plain)
+    if size is None:
+        return None
+    rest, count = _frame_pattern(plain, size).subn(b"", data)
+    return None if rest else count
+
+
+@functools.lru_cache(maxsize=8)
+def _frame_pattern(plain: bytes, size: int) -> re.Pattern[bytes]:
+    padded = bytes([plain[0], plain[1], plain[2] | 0x02, plain[3]])
+    return re.compile(re.escape(plain) + b".{%d}|" % (size - 4) + re.escape(padded) + b".{%d}" % (size - 3),
+                      re.DOTALL)
 
 
 def _frame_size(header: bytes) -> int | None:
