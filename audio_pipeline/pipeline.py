@@ -75,7 +75,8 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
     if settings.audio_format not in FORMATS:
         raise ExportError(f"unknown format {settings.audio_format!r}", hint=f"choose one of: {', '.join(FORMATS)}")
     plan = prepare(settings, voice_overrides=voice_overrides, recast=recast)
-    check_ffmpeg()
+    if settings.audio_format != "mp3" or settings.clips:  # MP3 episodes are LAME's alone
+        check_ffmpeg()
     check_writable(settings.out_dir)
     sweep_stale(settings.out_dir)
     pieces = plan_pieces(plan.transcript, plan.chapters, plan.cast, settings.pauses)

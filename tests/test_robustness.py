@@ -12,6 +12,7 @@ import pytest
 
 from audio_pipeline import render
 from audio_pipeline.settings import Pauses, Settings
+from audio_checks import decode_pcm
 from conftest import run_cli as run
 
 REPO = Path(__file__).parent.parent
@@ -107,17 +108,28 @@ def test_full_disk_is_one_line_and_leaves_nothing(tmp_path, warm):
     assert leftovers == [], leftovers
 
 
-def test_missing_or_broken_ffmpeg(tmp_path):
-    result = run("render", str(DATA / "short-panel.txt"), "--out", str(tmp_path / "out"), cwd=tmp_path,
-                 env={"AUDIO_PIPELINE_FFMPEG": str(tmp_path / "no-ffmpeg")})
-    one_error_line(result, 5, "ffmpeg was not found")
+def test_missing_or_broken_ffmpeg_fails_before_any_work_where_it_is_needed(tmp_path):
+    for needs_ffmpeg in (["--format", "m4b"], ["--clips"]):
+        result = run("render", str(DATA / "short-panel.txt"), "--out", str(tmp_path / "out"), *needs_ffmpeg,
+                     cwd=tmp_path, env={"AUDIO_PIPELINE_FFMPEG": str(tmp_path / "no-ffmpeg")})
+        one_error_line(result, 5, "ffmpeg was not found")
     broken = tmp_path / "ffmpeg"
     broken.write_text("#!/bin/sh\necho 'ffmpeg: broken build' >&2\nexit 1\n")
     broken.chmod(0o755)
-    result = run("render", str(DATA / "short-panel.txt"), "--out", str(tmp_path / "out"), cwd=tmp_path,
-                 env={"AUDIO_PIPELINE_FFMPEG": str(broken)})
+    result = run("render", str(DATA / "short-panel.txt"), "--out", str(tmp_path / "out"), "--format", "opus",
+                 cwd=tmp_path, env={"AUDIO_PIPELINE_FFMPEG": str(broken)})
     one_error_line(result, 5, "ffmpeg does not work: ffmpeg: broken build")
     assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "cache").exists()  # nothing was synthesized either
+
+
+def test_an_mp3_episode_needs_no_ffmpeg(tmp_path):
+    result = run("render", str(DATA / "short-panel.txt"), "--out", str(tmp_path / "out"), cwd=tmp_path,
+                 env={"AUDIO_PIPELINE_FFMPEG": str(tmp_path / "no-ffmpeg")})
+    assert result.returncode == 0, result.stderr
+    [episode] = (tmp_path / "out").glob("*.mp3")
+    duration_ms = json.loads(episode.with_suffix(".json").read_text(encoding="utf-8"))["duration_ms"]
+    assert len(decode_pcm(episode)) * 1000 == duration_ms * 22050  # this process's ffmpeg decodes it
 
 
 def test_debug_shows_the_traceback(tmp_path):

@@ -69,11 +69,16 @@ def check_ffmpeg() -> str:
     return proc.stdout.splitlines()[0]
 
 
+@functools.cache
 def configure_pydub() -> None:
-    """Hand pydub our ffmpeg before it goes looking on PATH (and warns)."""
+    """Import pydub without its warning about ffmpeg missing from PATH, and hand it our ffmpeg if
+    there is one. The pipeline only reads WAV with pydub, which needs no ffmpeg."""
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         from pydub import AudioSegment
-    AudioSegment.converter = ffmpeg_exe()
+    try:
+        AudioSegment.converter = ffmpeg_exe()
+    except ExportError:
+        pass
