@@ -69,7 +69,7 @@ def test_a_segment_decodes_to_its_samples_and_failures_are_one_line_errors(tmp_p
     assert not list(dest.parent.glob(".*.tmp"))
 
     (tmp_path / "file").write_text("not a folder")
-    with pytest.raises(ExportError, match="cannot write an encoded segment") as caught:
+    with pytest.raises(ExportError, match="cannot encode a segment") as caught:
         _encode_one([str(piece)], [0], length, tmp_path / "file" / "x.mp3", rate, 64, 7)
     assert caught.value.hint and "\n" not in str(caught.value)
     with pytest.raises(ExportError, match="MP3 encoder failed"):

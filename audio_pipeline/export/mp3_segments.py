@@ -1,10 +1,11 @@
 """The MP3 episode as a concatenation of independently encoded, cached segments.
 
-LAME (in this process, through lameenc, which writes no Xing/Info frame) turns 576·k input samples
-into exactly k + 2 frames whose decoded audio starts 1,105 samples in. Each segment of the timeline (576·k frames,
-silent at both ends) is therefore encoded from its samples ``[1105, length − 47)``: decoded and
-concatenated, the segments give back the timeline sample for sample. A segment is cached under a
-hash of its pieces and their offsets, so a re-render re-encodes only segments that changed.
+LAME (in this process, through lameenc, which writes no Xing/Info frame) turns 576·k input
+samples into exactly k + 2 frames whose decoded audio starts 1,105 samples in. Each segment of the
+timeline (576·k frames, silent at both ends) is therefore encoded from its samples
+``[1105, length − 47)``: decoded and concatenated, the segments give back the timeline sample for
+sample. A segment is cached under a hash of its pieces and their offsets, so a re-render
+re-encodes only segments that changed.
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ def _encode_one(paths: list[str], offsets: list[int], length: int, dest: Path, s
     except ExportError:
         raise
     except OSError as exc:
-        raise ExportError(f"cannot write an encoded segment: {exc.strerror or exc}", path=str(dest),
+        raise ExportError(f"cannot encode a segment: {exc.strerror or exc}", path=exc.filename or str(dest),
                           hint="check free disk space and that the cache folder is writable") from None
     except RuntimeError as exc:  # lameenc's way of reporting a setting LAME refused
         raise ExportError(f"the MP3 encoder failed: {exc}", path=str(dest)) from None
