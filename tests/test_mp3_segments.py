@@ -88,3 +88,14 @@ def test_count_frames_counts_any_tiling_of_whole_frames_and_nothing_else(tmp_pat
     if data:
         path.write_bytes(data[:-cut])
         assert count_frames(path) is None
+
+
+@pytest.mark.parametrize("kbps", [8, 160])
+def test_the_lowest_and_highest_bitrates_give_an_episode_of_the_exact_length(tmp_path, kbps):
+    from mutagen.mp3 import MP3
+
+    result = render(settings(tmp_path, bitrate_kbps=kbps))
+    duration_ms = json.loads(result.manifest.read_text(encoding="utf-8"))["duration_ms"]
+    assert len(decode_pcm(result.episode)) * 1000 == duration_ms * 22050  # ffmpeg reads the Info frame
+    info = MP3(result.episode).info
+    assert round(info.length * 1000) == duration_ms and abs(info.bitrate - kbps * 1000) < 8

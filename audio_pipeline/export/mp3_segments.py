@@ -134,12 +134,17 @@ def concatenate(paths: list[Path], frames: int, dest: Path) -> None:
 
 def info_frame(header: bytes, frames: int, audio_bytes: int) -> bytes:
     """A silent frame carrying a Xing "Info" tag (constant bitrate): the frame and byte counts, so
-    players know the exact duration. No LAME extension, so no decoder trims any samples."""
-    first = bytes([header[0], header[1], header[2] & ~0x02, header[3]])  # same format, no padding
-    size = _frame_size(first)
-    mpeg1 = (first[1] >> 3) & 3 == 3
-    mono = (first[3] >> 6) == 3
+    players know the exact duration. No LAME extension, so no decoder trims any samples.
+
+    The frame has the audio's format and bitrate, or the lowest higher bitrate whose frame can hold
+    the tag (at 8 kbit/s and 22,050 Hz a frame has 26 bytes)."""
+    mpeg1 = (header[1] >> 3) & 3 == 3
+    mono = (header[3] >> 6) == 3
     side_info = (17 if mono else 32) if mpeg1 else (9 if mono else 17)
+    first = bytes([header[0], header[1], header[2] & ~0x02, header[3]])  # same format, no padding
+    while (_frame_size(first) or 0) < 4 + side_info + 16 and first[2] >> 4 < 14:
+        first = bytes([first[0], first[1], first[2] + 0x10, first[3]])  # next bitrate index
+    size = _frame_size(first)
     tag = b"Info" + (3).to_bytes(4, "big") + frames.to_bytes(4, "big") + (audio_bytes + size).to_bytes(4, "big")
     return first + bytes(side_info) + tag + bytes(size - 4 - side_info - len(tag))
 
