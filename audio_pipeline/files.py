@@ -80,14 +80,15 @@ def sweep_stale(folder: Path) -> None:
         return
     for entry in entries:
         m = _PART.match(entry.name)
-        if m and entry.is_file() and not _alive(int(m[1])):
+        if m and entry.is_file() and not process_alive(int(m[1])):
             with contextlib.suppress(OSError):
                 os.unlink(entry.path)
         elif entry.is_dir() and not entry.name.startswith("."):
             sweep_stale(Path(entry.path))  # clips folders
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one that belongs to another user counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -9,14 +9,13 @@ every piece holds sound, trims its silent edges and fades them (pydub), and stor
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import PieceCache, write_wav_atomic
+from .cache import PieceCache, scratch_file, write_wav_atomic
 from .errors import AudioPipelineError, EngineError, disk_error
 from .model import Piece, PieceAudio, Voice
 from .settings import Settings
@@ -44,6 +43,7 @@ class _Task:
     fade_ms: int
     trim_dbfs: float
     keep_ms: int
+    scratch: str  #: the cache's folder for temporary files
 
 
 #: Most pieces in one engine call, so a very long turn still spreads over every worker.
@@ -125,7 +125,8 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
             for batch in _batches(todo):
                 task = _Task(tuple(_Run(tuple(for_engine(pieces[i].text) for i in run), pieces[run[0]].voice,
                                         tuple(str(cache.prepare(keys[i])) for i in run)) for run in batch),
-                             settings.sample_rate, settings.fade_ms, settings.trim_dbfs, settings.keep_ms)
+                             settings.sample_rate, settings.fade_ms, settings.trim_dbfs, settings.keep_ms,
+                             str(cache.scratch))
                 futures[pool.submit(_run_task, task)] = [i for run in batch for i in run]
             for key in list(known):  # only now, with the workers started: this may start threads
                 ready(key)
@@ -199,7 +200,7 @@ def _run_task(task: _Task) -> list[int]:
     configure_pydub()
     texts = [text for run in task.runs for text in run.texts]
     dests = [dest for run in task.runs for dest in run.dests]
-    raws = [Path(d).with_name(f".{Path(d).name}.{os.getpid()}.raw.wav") for d in dests]
+    raws = [scratch_file(Path(task.scratch), f"{Path(d).stem}.raw.wav") for d in dests]
     try:
         spans, first = [], 0
         for run in task.runs:
@@ -229,7 +230,7 @@ def _finish(n: int, text: str, raw: Path, dest: str, task: _Task) -> int:
     start = max(0, head - task.keep_ms)
     end = len(segment) - max(0, tail - task.keep_ms)
     segment = segment[start:end].fade_in(task.fade_ms).fade_out(task.fade_ms)
-    write_wav_atomic(Path(dest), segment.raw_data, task.sample_rate)
+    write_wav_atomic(Path(dest), segment.raw_data, task.sample_rate, Path(task.scratch))
     return int(segment.frame_count())
 
 

@@ -58,7 +58,9 @@ def test_a_segment_decodes_to_its_samples_and_failures_are_one_line_errors(tmp_p
     with wave.open(str(piece), "wb") as w:
         w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate), w.writeframes(tone.tobytes())
     dest = tmp_path / "segments" / "one.mp3"
-    _encode_one([str(piece)], [FRAME * 5], length, dest, rate, 64, 7)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    _encode_one([str(piece)], [FRAME * 5], length, dest, rate, 64, 7, scratch)
     assert count_frames(dest) == length // FRAME
     decoded = decode_pcm(dest)  # by ffmpeg's decoder: the timeline, sample for sample
     assert len(decoded) == length
@@ -66,15 +68,15 @@ def test_a_segment_decodes_to_its_samples_and_failures_are_one_line_errors(tmp_p
     ref = tone.astype(float)
     got = decoded[start:start + len(tone)].astype(float)
     assert np.dot(ref, got) / (np.linalg.norm(ref) * np.linalg.norm(got)) > 0.99
-    assert not list(dest.parent.glob(".*.tmp"))
+    assert not list(scratch.iterdir())
 
     (tmp_path / "file").write_text("not a folder")
     with pytest.raises(ExportError, match="cannot encode a segment") as caught:
-        _encode_one([str(piece)], [0], length, tmp_path / "file" / "x.mp3", rate, 64, 7)
+        _encode_one([str(piece)], [0], length, tmp_path / "file" / "x.mp3", rate, 64, 7, scratch)
     assert caught.value.hint and "\n" not in str(caught.value)
     with pytest.raises(ExportError, match="MP3 encoder failed"):
-        _encode_one([str(piece)], [0], length, dest.with_name("odd.mp3"), 1234, 64, 7)
-    assert not (tmp_path / "segments" / "odd.mp3").exists()
+        _encode_one([str(piece)], [0], length, dest.with_name("odd.mp3"), 1234, 64, 7, scratch)
+    assert not (tmp_path / "segments" / "odd.mp3").exists() and not list(scratch.iterdir())
 
 
 @given(st.lists(st.tuples(st.booleans(), st.binary(min_size=8, max_size=8)), max_size=40), st.integers(1, 207))

@@ -38,6 +38,7 @@ def test_render_writes_episode_and_manifest_with_a_consistent_timeline(tmp_path)
         assert chapter["start_ms"] <= inside[0]["start_ms"] and inside[-1]["end_ms"] <= chapter["end_ms"]
     assert manifest["render"] == {"pieces": 9, "pieces_synthesized": 9, "pieces_reused": 0,
                                   "segments": 4, "segments_encoded": 4, "segments_reused": 0}
+    assert not list((tmp_path / "cache" / "tmp").iterdir())  # every temporary file was renamed or removed
     assert not [p for p in result.episode.parent.iterdir() if p.name.startswith(".")]
 
 

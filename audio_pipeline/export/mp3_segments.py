@@ -17,13 +17,12 @@ import json
 import os
 import re
 import shutil
-import threading
 import wave
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..assemble import FRAME, stitch
-from ..cache import PieceCache
+from ..cache import PieceCache, scratch_file
 from ..errors import ExportError
 from ..model import Timeline
 
@@ -63,7 +62,7 @@ def encode_segments(timeline: Timeline, cache: PieceCache, bitrate_kbps: int, qu
             todo.append((audio, offsets, length, path))
     if todo:
         with ThreadPoolExecutor(max(1, jobs)) as pool:
-            for future in [pool.submit(_encode_one, *job, timeline.sample_rate, bitrate_kbps, quality)
+            for future in [pool.submit(_encode_one, *job, timeline.sample_rate, bitrate_kbps, quality, cache.scratch)
                            for job in todo]:
                 future.result()
     return paths, {job[3] for job in todo}
@@ -102,7 +101,7 @@ class EarlyEncoder:
         dest = self._cache.segment_path(segment_key(paths, offsets, length, s.sample_rate, s.bitrate, s.mp3_quality))
         if not _valid(dest, length // FRAME):
             future = self._pool.submit(_encode_one, paths, offsets, length, dest, s.sample_rate, s.bitrate,
-                                       s.mp3_quality)
+                                       s.mp3_quality, self._cache.scratch)
             self._futures.append((future, dest))
 
     def close(self, cancel: bool = False) -> None:
@@ -150,12 +149,12 @@ def info_frame(header: bytes, frames: int, audio_bytes: int) -> bytes:
 
 
 def _encode_one(paths: list[str], offsets: list[int], length: int, dest: Path, sample_rate: int,
-                bitrate_kbps: int, quality: int) -> None:
+                bitrate_kbps: int, quality: int, scratch: Path) -> None:
     """Encode one segment with LAME in this process (it releases the GIL, so encoder threads run
-    side by side), check its frame count, and move it into place."""
+    side by side) into ``scratch``, check its frame count, and move it into place."""
     import lameenc
 
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp = scratch_file(scratch, dest.name)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         encoder = lameenc.Encoder()
