@@ -198,18 +198,14 @@ def _run_task(task: _Task) -> list[int]:
     from .tts.runtime import configure_pydub
 
     configure_pydub()
-    texts = [text for run in task.runs for text in run.texts]
-    dests = [dest for run in task.runs for dest in run.dests]
-    raws = [scratch_file(Path(task.scratch), f"{Path(d).stem}.raw.wav") for d in dests]
+    raws = [[scratch_file(Path(task.scratch), f"{Path(d).stem}.raw.wav") for d in run.dests] for run in task.runs]
+    pieces = [piece for run, run_raws in zip(task.runs, raws) for piece in zip(run.texts, run_raws, run.dests)]
     try:
-        spans, first = [], 0
-        for run in task.runs:
-            spans.append((run.texts, run.voice, [str(r) for r in raws[first:first + len(run.texts)]]))
-            first += len(run.texts)
-        synthesize_runs(_engine, spans)
-        return [_finish(n, text, raw, dest, task) for n, (text, raw, dest) in enumerate(zip(texts, raws, dests))]
+        synthesize_runs(_engine, [(run.texts, run.voice, [str(r) for r in run_raws])
+                                  for run, run_raws in zip(task.runs, raws)])
+        return [_finish(n, text, raw, dest, task) for n, (text, raw, dest) in enumerate(pieces)]
     finally:
-        for raw in raws:
+        for _, raw, _ in pieces:
             raw.unlink(missing_ok=True)
 
 

@@ -45,14 +45,9 @@ settings = Settings()
 frames = int(float(sys.argv[2]) * settings.sample_rate)
 audio = bytes(pcm[:2 * frames]) + b"\0" * max(0, 2 * frames - len(pcm))
 if "--lame" in sys.argv[4:]:
-    import lameenc
+    from audio_pipeline.export.mp3_segments import lame_encoder
 
-    encoder = lameenc.Encoder()
-    encoder.set_bit_rate(settings.bitrate)
-    encoder.set_in_sample_rate(settings.sample_rate)
-    encoder.set_out_sample_rate(settings.sample_rate)
-    encoder.set_channels(1)
-    encoder.set_quality(settings.mp3_quality)
+    encoder = lame_encoder(settings.sample_rate, settings.bitrate, settings.mp3_quality)
     Path(sys.argv[3]).write_bytes(encoder.encode(audio) + encoder.flush())
 else:
     subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "s16le", "-ar", str(settings.sample_rate), "-ac", "1",

@@ -47,6 +47,26 @@ def encoder_version() -> str:
     return "lameenc " + hashlib.sha256(Path(lameenc.__file__).read_bytes()).hexdigest()[:16]
 
 
+def _locate(cache: PieceCache, paths: list[str], offsets: list[int], length: int, sample_rate: int,
+            bitrate_kbps: int, quality: int) -> tuple[Path, bool]:
+    """A segment's path in the cache, and whether it has to be encoded (no valid file there yet)."""
+    dest = cache.segment_path(segment_key(paths, offsets, length, sample_rate, bitrate_kbps, quality))
+    return dest, not _valid(dest, length // FRAME)
+
+
+def lame_encoder(sample_rate: int, bitrate_kbps: int, quality: int):
+    """A LAME encoder (lameenc) for mono 16-bit PCM at our settings: constant bitrate, no resampling."""
+    import lameenc
+
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(bitrate_kbps)
+    encoder.set_in_sample_rate(sample_rate)
+    encoder.set_out_sample_rate(sample_rate)
+    encoder.set_channels(1)
+    encoder.set_quality(quality)
+    return encoder
+
+
 def encode_segments(timeline: Timeline, cache: PieceCache, bitrate_kbps: int, quality: int,
                     jobs: int) -> tuple[list[Path], set[Path]]:
     """Encode the segments the cache lacks (``jobs`` at a time); return all paths and those encoded."""
@@ -56,9 +76,9 @@ def encode_segments(timeline: Timeline, cache: PieceCache, bitrate_kbps: int, qu
         audio = [timeline.audio[i].path for i in span]
         offsets = [timeline.pieces[i].start - segment.start for i in span]
         length = segment.end - segment.start
-        path = cache.segment_path(segment_key(audio, offsets, length, timeline.sample_rate, bitrate_kbps, quality))
+        path, missing = _locate(cache, audio, offsets, length, timeline.sample_rate, bitrate_kbps, quality)
         paths.append(path)
-        if not _valid(path, length // FRAME):
+        if missing:
             todo.append((audio, offsets, length, path))
     if todo:
         with ThreadPoolExecutor(max(1, jobs)) as pool:
@@ -98,8 +118,8 @@ class EarlyEncoder:
         offsets, length = layout_segment(self._pieces[first:last], [self._audio[i].frames for i in range(first, last)],
                                          first == 0, s.sample_rate)
         paths = [self._audio[i].path for i in range(first, last)]
-        dest = self._cache.segment_path(segment_key(paths, offsets, length, s.sample_rate, s.bitrate, s.mp3_quality))
-        if not _valid(dest, length // FRAME):
+        dest, missing = _locate(self._cache, paths, offsets, length, s.sample_rate, s.bitrate, s.mp3_quality)
+        if missing:
             future = self._pool.submit(_encode_one, paths, offsets, length, dest, s.sample_rate, s.bitrate,
                                        s.mp3_quality, self._cache.scratch)
             self._futures.append((future, dest))
@@ -152,17 +172,10 @@ def _encode_one(paths: list[str], offsets: list[int], length: int, dest: Path, s
                 bitrate_kbps: int, quality: int, scratch: Path) -> None:
     """Encode one segment with LAME in this process (it releases the GIL, so encoder threads run
     side by side) into ``scratch``, check its frame count, and move it into place."""
-    import lameenc
-
     tmp = scratch_file(scratch, dest.name)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        encoder = lameenc.Encoder()
-        encoder.set_bit_rate(bitrate_kbps)
-        encoder.set_in_sample_rate(sample_rate)
-        encoder.set_out_sample_rate(sample_rate)
-        encoder.set_channels(1)
-        encoder.set_quality(quality)
+        encoder = lame_encoder(sample_rate, bitrate_kbps, quality)
         spans = ((o, o + _frames(p), p) for o, p in zip(offsets, paths))
         with open(tmp, "wb") as out:
             for chunk in stitch(spans, PRIMING, length - PADDING):
