@@ -130,9 +130,9 @@ def stitch(spans, start: int, end: int) -> Iterator[bytes]:
 
     pydub reads each piece; the stream goes to the encoder without ever holding the episode.
     """
-    from .tts.runtime import configure_pydub
+    from .tts.runtime import import_pydub
 
-    configure_pydub()
+    import_pydub()
     from pydub import AudioSegment
 
     cursor = start

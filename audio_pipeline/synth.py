@@ -195,9 +195,9 @@ def _run_task(task: _Task) -> list[int]:
     """Synthesize the task's runs, then check, trim, fade and store each piece; return the length
     of every piece, in order."""
     from .tts.engine import synthesize_runs
-    from .tts.runtime import configure_pydub
+    from .tts.runtime import import_pydub
 
-    configure_pydub()
+    import_pydub()
     raws = [[scratch_file(Path(task.scratch), f"{Path(d).stem}.raw.wav") for d in run.dests] for run in task.runs]
     pieces = [piece for run, run_raws in zip(task.runs, raws) for piece in zip(run.texts, run_raws, run.dests)]
     try:

@@ -14,10 +14,10 @@ import pyttsx3
 from pydub import AudioSegment
 
 from audio_pipeline.transcript import read_transcript
-from audio_pipeline.tts.runtime import configure_pydub, ffmpeg_exe, prepare_espeak
+from audio_pipeline.tts.runtime import ffmpeg_exe, import_pydub, prepare_espeak
 
 prepare_espeak()  # the same eSpeak NG and ffmpeg as the pipeline uses
-configure_pydub()
+import_pydub()
 AudioSegment.converter = ffmpeg_exe()
 transcript = read_transcript(sys.argv[1])
 variants = ["m3", "f1", "klatt4", "f4", "m7", "belinda", "klatt", "m2"]

@@ -83,7 +83,7 @@ def check_ffmpeg() -> str:
 
 
 @functools.cache
-def configure_pydub() -> None:
+def import_pydub() -> None:
     """Import pydub without its warning about ffmpeg missing from PATH. The pipeline only reads
     and builds WAV with pydub, which needs no ffmpeg, so none is looked up here: finding the
     wheel's ffmpeg runs ``ffmpeg -version`` (20–40 ms), once in every worker process."""
