@@ -219,7 +219,7 @@ def _finish(n: int, text: str, raw: Path, dest: str, task: _Task) -> int:
     except Exception as exc:
         raise _piece_error(n, f"the engine wrote no readable audio for {text[:40]!r} ({exc})") from None
     segment = segment.set_channels(1).set_sample_width(2).set_frame_rate(task.sample_rate)
-    if len(segment) == 0 or segment.max == 0 or segment.max_dBFS < task.trim_dbfs:
+    if len(segment) == 0 or segment.max_dBFS < task.trim_dbfs:  # all zeros: -inf dBFS
         raise _piece_error(n, f"the engine returned no audio for {text[:40]!r}")
     head = detect_leading_silence(segment, task.trim_dbfs)
     tail = detect_leading_silence(segment.reverse(), task.trim_dbfs)

@@ -60,7 +60,7 @@ def test_a_segment_decodes_to_its_samples_and_failures_are_one_line_errors(tmp_p
     dest = tmp_path / "segments" / "one.mp3"
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    _encode_one([str(piece)], [FRAME * 5], length, dest, rate, 64, 7, scratch)
+    _encode_one([(FRAME * 5, FRAME * 5 + len(tone), str(piece))], length, dest, rate, 64, 7, scratch)
     assert count_frames(dest) == length // FRAME
     decoded = decode_pcm(dest)  # by ffmpeg's decoder: the timeline, sample for sample
     assert len(decoded) == length
@@ -72,10 +72,10 @@ def test_a_segment_decodes_to_its_samples_and_failures_are_one_line_errors(tmp_p
 
     (tmp_path / "file").write_text("not a folder")
     with pytest.raises(ExportError, match="cannot encode a segment") as caught:
-        _encode_one([str(piece)], [0], length, tmp_path / "file" / "x.mp3", rate, 64, 7, scratch)
+        _encode_one([(0, len(tone), str(piece))], length, tmp_path / "file" / "x.mp3", rate, 64, 7, scratch)
     assert caught.value.hint and "\n" not in str(caught.value)
     with pytest.raises(ExportError, match="MP3 encoder failed"):
-        _encode_one([str(piece)], [0], length, dest.with_name("odd.mp3"), 1234, 64, 7, scratch)
+        _encode_one([(0, len(tone), str(piece))], length, dest.with_name("odd.mp3"), 1234, 64, 7, scratch)
     assert not (tmp_path / "segments" / "odd.mp3").exists() and not list(scratch.iterdir())
 
 

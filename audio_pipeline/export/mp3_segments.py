@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import wave
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -47,9 +46,11 @@ def encoder_version() -> str:
     return "lameenc " + hashlib.sha256(Path(lameenc.__file__).read_bytes()).hexdigest()[:16]
 
 
-def _locate(cache: PieceCache, paths: list[str], offsets: list[int], length: int, sample_rate: int,
+def _locate(cache: PieceCache, spans: list[tuple[int, int, str]], length: int, sample_rate: int,
             bitrate_kbps: int, quality: int) -> tuple[Path, bool]:
-    """A segment's path in the cache, and whether it has to be encoded (no valid file there yet)."""
+    """A segment's path in the cache, and whether it has to be encoded (no valid file there yet).
+    ``spans`` are its pieces as ``(start, end, wav path)``, in frames from the segment's start."""
+    paths, offsets = [p for _, _, p in spans], [o for o, _, _ in spans]
     dest = cache.segment_path(segment_key(paths, offsets, length, sample_rate, bitrate_kbps, quality))
     return dest, not _valid(dest, length // FRAME)
 
@@ -73,19 +74,19 @@ def encode_segments(timeline: Timeline, cache: PieceCache, bitrate_kbps: int, qu
     todo, paths = [], []
     for segment in timeline.segments:
         span = range(segment.first_piece, segment.last_piece)
-        audio = [timeline.audio[i].path for i in span]
-        offsets = [timeline.pieces[i].start - segment.start for i in span]
+        spans = [(timeline.pieces[i].start - segment.start, timeline.pieces[i].end - segment.start,
+                  timeline.audio[i].path) for i in span]
         length = segment.end - segment.start
-        path, missing = _locate(cache, audio, offsets, length, timeline.sample_rate, bitrate_kbps, quality)
+        path, missing = _locate(cache, spans, length, timeline.sample_rate, bitrate_kbps, quality)
         paths.append(path)
         if missing:
-            todo.append((audio, offsets, length, path))
+            todo.append((spans, length, path))
     if todo:
         with ThreadPoolExecutor(max(1, jobs)) as pool:
             for future in [pool.submit(_encode_one, *job, timeline.sample_rate, bitrate_kbps, quality, cache.scratch)
                            for job in todo]:
                 future.result()
-    return paths, {job[3] for job in todo}
+    return paths, {job[2] for job in todo}
 
 
 class EarlyEncoder:
@@ -117,10 +118,10 @@ class EarlyEncoder:
         s = self._settings
         offsets, length = layout_segment(self._pieces[first:last], [self._audio[i].frames for i in range(first, last)],
                                          first == 0, s.sample_rate)
-        paths = [self._audio[i].path for i in range(first, last)]
-        dest, missing = _locate(self._cache, paths, offsets, length, s.sample_rate, s.bitrate, s.mp3_quality)
+        spans = [(o, o + self._audio[i].frames, self._audio[i].path) for i, o in zip(range(first, last), offsets)]
+        dest, missing = _locate(self._cache, spans, length, s.sample_rate, s.bitrate, s.mp3_quality)
         if missing:
-            future = self._pool.submit(_encode_one, paths, offsets, length, dest, s.sample_rate, s.bitrate,
+            future = self._pool.submit(_encode_one, spans, length, dest, s.sample_rate, s.bitrate,
                                        s.mp3_quality, self._cache.scratch)
             self._futures.append((future, dest))
 
@@ -168,15 +169,15 @@ def info_frame(header: bytes, frames: int, audio_bytes: int) -> bytes:
     return first + bytes(side_info) + tag + bytes(size - 4 - side_info - len(tag))
 
 
-def _encode_one(paths: list[str], offsets: list[int], length: int, dest: Path, sample_rate: int,
+def _encode_one(spans: list[tuple[int, int, str]], length: int, dest: Path, sample_rate: int,
                 bitrate_kbps: int, quality: int, scratch: Path) -> None:
-    """Encode one segment with LAME in this process (it releases the GIL, so encoder threads run
-    side by side) into ``scratch``, check its frame count, and move it into place."""
+    """Encode one segment (its pieces' ``spans`` as :func:`_locate` takes them) with LAME in this
+    process (it releases the GIL, so encoder threads run side by side) into ``scratch``, check its
+    frame count, and move it into place."""
     tmp = scratch_file(scratch, dest.name)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         encoder = lame_encoder(sample_rate, bitrate_kbps, quality)
-        spans = ((o, o + _frames(p), p) for o, p in zip(offsets, paths))
         with open(tmp, "wb") as out:
             for chunk in stitch(spans, PRIMING, length - PADDING):
                 out.write(encoder.encode(chunk))
@@ -195,11 +196,6 @@ def _encode_one(paths: list[str], offsets: list[int], length: int, dest: Path, s
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-
-
-def _frames(path: str) -> int:
-    with wave.open(path, "rb") as w:
-        return w.getnframes()
 
 
 _BITRATES = {1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
