@@ -1,15 +1,17 @@
-"""The ``audio-pipeline`` command: options → Settings → library call; errors → one line + exit code."""
+"""The ``audio-pipeline`` command: options → Settings → library call; errors → one line + exit code.
+
+Lines of text go out through typer (click): colour on a terminal, plain otherwise. rich, which takes
+50 ms to import, is loaded only for what needs it: tables and the progress bar on a terminal.
+"""
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from . import __version__
 from .errors import AudioPipelineError
@@ -17,9 +19,22 @@ from .settings import Settings, default_cache_dir, example_transcript
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Turn a written multi-speaker discussion into a podcast episode.")
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 _debug = False
+
+
+def _say(text: str, *, mark: str = "", colour: str = "", err: bool = False) -> None:
+    """One line: ``mark`` (in ``colour`` on a terminal), a space, then ``text`` as it is."""
+    if mark:
+        text = f"{typer.style(mark, fg=colour) if colour else mark} {text}"
+    typer.echo(text, err=err)
+
+
+@functools.cache
+def _console():
+    from rich.console import Console
+
+    return Console(soft_wrap=True)
+
 
 TranscriptArg = Annotated[Optional[Path], typer.Argument(help="Transcript file (default: the bundled example).",
                                                          show_default=False)]
@@ -33,18 +48,21 @@ class _ProgressBar:
     """A synthesis progress bar on a terminal, shown from the first report (nothing otherwise)."""
 
     def __init__(self) -> None:
-        self._bar: Progress | None = None
+        self._bar = None
         self._task = None
 
     def __enter__(self) -> _ProgressBar:
         return self
 
     def update(self, done: int, total: int) -> None:
-        if not err.is_terminal or done == total and self._bar is None:
+        if done == total and self._bar is None or not sys.stderr.isatty():
             return
         if self._bar is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
             self._bar = Progress(TextColumn("[bold]Synthesizing"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=err, transient=True)
+                                 TimeElapsedColumn(), console=Console(stderr=True), transient=True)
             self._bar.start()
             self._task = self._bar.add_task("synth", total=total)
         self._bar.update(self._task, completed=done, total=total)
@@ -69,7 +87,7 @@ def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks."
     global _debug
     _debug = debug
     if version:
-        out.print(__version__)
+        typer.echo(__version__)
         raise typer.Exit()
 
 
@@ -95,31 +113,32 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
         with _ProgressBar() as bar:
             result = run(settings, voice_overrides=tuple(voice or ()), recast=recast, progress=bar.update)
     except KeyboardInterrupt:
-        err.print("interrupted: the pieces synthesized so far are cached; run the same command again to resume",
-                  highlight=False)
+        _say("interrupted: the pieces synthesized so far are cached; run the same command again to resume", err=True)
         raise typer.Exit(130) from None
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        _say(warning, mark="warning:", colour="yellow", err=True)
     t = result.timeline
     minutes, seconds = divmod(t.duration_ms // 1000, 60)
-    out.print(f"[green]✓[/] {result.episode}  ({minutes}:{seconds:02d}, {len(t.transcript.speakers)} speakers, "
-              f"{len(t.chapters)} chapters)", highlight=False)
+    _say(f"{result.episode}  ({minutes}:{seconds:02d}, {len(t.transcript.speakers)} speakers, {len(t.chapters)} chapters)",
+         mark="✓", colour="green")
     others = [f for key, f in result.files.items() if key not in ("episode", "clips")]
-    out.print(f"  also {', '.join(others)} and {result.manifest.name} in {result.episode.parent}", highlight=False)
+    _say(f"  also {', '.join(others)} and {result.manifest.name} in {result.episode.parent}")
     if "clips" in result.files:
-        out.print(f"  {len(result.files['clips'])} clips in {result.episode.parent / Path(result.files['clips'][0]).parent}",
-                  highlight=False)
-    out.print(f"  pieces: {result.pieces_synthesized} synthesized, {result.pieces_reused} reused", highlight=False)
+        _say(f"  {len(result.files['clips'])} clips in {result.episode.parent / Path(result.files['clips'][0]).parent}")
+    _say(f"  pieces: {result.pieces_synthesized} synthesized, {result.pieces_reused} reused")
 
 
 @app.command()
 def inspect(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: VoiceOpt = None,
             recast: Annotated[Optional[int], typer.Option("--recast")] = None) -> None:
     """Show speakers, their voices and turn counts, and the chapters, without synthesizing."""
+    from rich.table import Table
+
     from .pipeline import prepare
 
     plan = prepare(_settings(transcript, voices), voice_overrides=tuple(voice or ()), recast=recast)
     meta = plan.transcript.metadata
+    out = _console()
     out.print(f"[bold]{meta.title}[/]  {meta.show}  {meta.date}  ({meta.language})", highlight=False)
     speakers = Table("code", "name", "role", "turns", "voice", title="Speakers")
     for s in plan.transcript.speakers:
@@ -133,12 +152,14 @@ def inspect(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: V
         chapters.add_row(str(c.index), c.title, plan.names.get(c.asked_by, "—") if c.asked_by else "—", str(line))
     out.print(chapters)
     for warning in plan.cast.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        _say(warning, mark="warning:", colour="yellow", err=True)
 
 
 @app.command()
 def voices(lang: Annotated[Optional[str], typer.Option("--lang", help="Only voices for this language (zh, cmn, en, …).")] = None) -> None:
     """List the voices the speech engine offers on this machine."""
+    from rich.table import Table
+
     from .casting import matching_voices
     from .tts import load_engine
 
@@ -150,11 +171,11 @@ def voices(lang: Annotated[Optional[str], typer.Option("--lang", help="Only voic
         if wanted is None or v.id in wanted:
             table.add_row(v.id, v.name, ", ".join(v.languages), v.gender or "")
             shown += 1
-    out.print(table)
+    _console().print(table)
     stable = [v for v in info.variants if v not in info.unstable_variants]
-    out.print(f"{shown} voices. Variants (voices.toml 'variant'): {', '.join(stable)}", highlight=False)
+    _say(f"{shown} voices. Variants (voices.toml 'variant'): {', '.join(stable)}")
     if info.unstable_variants:
-        out.print(f"Breathy variants, not reproducible: {', '.join(info.unstable_variants)}", highlight=False)
+        _say(f"Breathy variants, not reproducible: {', '.join(info.unstable_variants)}")
 
 
 @app.command()
@@ -180,7 +201,7 @@ def preview(speaker: Annotated[str, typer.Argument(help="Speaker code, e.g. JG."
 
     path = run(_settings(transcript, voices, out_dir=out_dir), speaker, voice_overrides=tuple(voice or ()),
                recast=recast, seconds=seconds)
-    out.print(f"[green]✓[/] {path}", highlight=False)
+    _say(str(path), mark="✓", colour="green")
 
 
 @app.command()
@@ -194,7 +215,7 @@ def clip(episode: Annotated[Path, typer.Argument(help="A rendered episode (.mp3,
     if not chapter and not all_chapters:
         raise typer.BadParameter("give --chapter N (repeatable) or --all")
     for path in cut_clips(episode, None if all_chapters else list(chapter), out_dir):
-        out.print(f"[green]✓[/] {path}", highlight=False)
+        _say(str(path), mark="✓", colour="green")
 
 
 def main() -> None:
@@ -204,8 +225,8 @@ def main() -> None:
     except AudioPipelineError as exc:
         if _debug:
             raise
-        err.print(f"[red]error:[/] {exc.one_line()}", highlight=False, soft_wrap=True)
+        _say(exc.one_line(), mark="error:", colour="red", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        err.print("interrupted: pieces synthesized so far are cached; run the same command again to resume")
+        _say("interrupted: pieces synthesized so far are cached; run the same command again to resume", err=True)
         sys.exit(130)
