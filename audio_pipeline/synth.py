@@ -9,6 +9,7 @@ every piece holds sound, trims its silent edges and fades them (pydub), and stor
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -119,7 +120,8 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
         # Fork on Linux: no fresh interpreter to start, and nothing unsafe is inherited (eSpeak NG
         # is loaded but never initialised in this process). Spawn elsewhere (macOS, Windows).
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(target,))
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                   initargs=(target, os.getpid()))
         try:
             futures = {}
             for batch in _batches(todo):
@@ -181,14 +183,31 @@ def _batches(runs: list[list[int]]) -> list[list[list[int]]]:
 _engine = None
 
 
-def _init_worker(target: str) -> None:
+def _init_worker(target: str, parent: int) -> None:
     import importlib
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _die_with(parent)
     global _engine
     module_name, _, attr = target.partition(":")
     _engine = getattr(importlib.import_module(module_name), attr)()
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when the render's process ends. A pool's workers never notice their parent's
+    death on their own: killed with SIGKILL (or by the OOM killer), a render left both its workers
+    blocked on the task queue for good. Linux only (``prctl``); elsewhere workers are spawned and
+    the same can still happen."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
 
 
 def _run_task(task: _Task) -> list[int]:

@@ -117,3 +117,38 @@ def test_sigkill_at_a_random_moment_leaves_old_or_new_outputs_whole(medium, clea
     for name in final:
         if name.endswith(SIDECARS):
             assert final[name] == clean[name], name
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers follow their parent on Linux only")
+def test_sigkill_takes_the_synthesis_workers_with_it(medium, tmp_path):
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    proc = start(medium, out, cache)
+    deadline = time.time() + 120
+    while (_cached_pieces(cache) < 3 or not _children(proc.pid)) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    workers = _children(proc.pid)
+    assert workers and proc.poll() is None, "the render ended before its workers could be seen"
+    proc.kill()
+    proc.wait()
+    deadline = time.time() + 10
+    while any(_running(pid) for pid in workers) and time.time() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(pid) for pid in workers)
