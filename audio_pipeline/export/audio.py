@@ -11,7 +11,7 @@ from ..encode import FORMATS, encode
 from ..files import atomic_path, safe_filename
 from ..model import Timeline
 from ..tags import episode_fields, transcript_text, write_tags
-from .mp3_segments import concatenate, encode_segments
+from .mp3_segments import append_segments, encode_segments
 
 
 def write_episode(timeline: Timeline, dest: Path, fmt: str, bitrate_kbps: int, *, cache: PieceCache,
@@ -28,10 +28,11 @@ def write_episode(timeline: Timeline, dest: Path, fmt: str, bitrate_kbps: int, *
         if fmt == "mp3":
             paths, late = encode_segments(timeline, cache, bitrate_kbps, mp3_quality, jobs)
             encoded = len(set(paths) & (late | encoded_early))
-            concatenate(paths, timeline.frames // FRAME, tmp)
+            write_tags(tmp, fmt, fields)  # the ID3 tag opens the file: tagged first, the audio is written once
+            append_segments(paths, timeline.frames // FRAME, tmp)
         else:
             encode(pcm_stream(timeline), timeline.sample_rate, tmp, FORMATS[fmt], bitrate_kbps, fields.chapters)
-        write_tags(tmp, fmt, fields)
+            write_tags(tmp, fmt, fields)
     return encoded
 
 

@@ -135,8 +135,9 @@ class EarlyEncoder:
         return {dest for f, dest in self._futures if f.done() and not f.cancelled() and f.exception() is None}
 
 
-def concatenate(paths: list[Path], frames: int, dest: Path) -> None:
-    """Write an Info frame, then the segments' ``frames`` frames one after another, into ``dest``.
+def append_segments(paths: list[Path], frames: int, dest: Path) -> None:
+    """Append an Info frame, then the segments' ``frames`` frames one after another, to ``dest``
+    (empty, or holding only the ID3 tag, which must come first).
 
     The frame count comes from the timeline (every segment was validated against it), so the
     segments are read once, to be copied.
@@ -145,7 +146,7 @@ def concatenate(paths: list[Path], frames: int, dest: Path) -> None:
     with open(paths[0], "rb") as first:
         header = first.read(4)
     info = info_frame(header, frames, audio_bytes)
-    with open(dest, "wb") as out:
+    with open(dest, "ab") as out:
         out.write(info)
         for path in paths:
             with open(path, "rb") as segment:
