@@ -103,12 +103,15 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
                                                           help="kbit/s (default: mp3 64, m4b 64, opus 32).")] = None,
            clips: Annotated[bool, typer.Option("--clips", help="Also write one clip per chapter into OUT/<slug>/clips/.")] = False) -> None:
     """Render TRANSCRIPT into OUT/<slug>.mp3 (tags, chapters), .vtt, .srt, .chapters.json and .json."""
-    from .pipeline import render as run
+    from .tts.engine import describe_early
 
     extra = {"jobs": jobs} if jobs else {}
     settings = _settings(transcript, voices, out_dir=out_dir, audio_format=audio_format.lower(),
                          bitrate_kbps=bitrate, clips=clips,
                          cache_dir=None if no_cache else (cache_dir or default_cache_dir()), **extra)
+    describe_early(settings.engine)  # runs while the pipeline's modules load
+    from .pipeline import render as run
+
     try:
         with _ProgressBar() as bar:
             result = run(settings, voice_overrides=tuple(voice or ()), recast=recast, progress=bar.update)

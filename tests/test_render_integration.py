@@ -161,6 +161,18 @@ def test_engine_reports_mandarin_voice_and_variants():
     assert "sit/cmn" in {v.id for v in info.voices}
     assert {"m3", "f1", "klatt"} <= set(info.variants)
     assert "f2" in info.unstable_variants
+    assert info.identity.startswith("pyttsx3-2.") and "+espeak-ng-1." in info.identity
+
+
+def test_an_early_description_is_the_engine_description():
+    from audio_pipeline.tts import pyttsx3_engine
+    from audio_pipeline.tts.engine import describe_early
+
+    describe_early("pyttsx3")
+    assert pyttsx3_engine._early is not None
+    early = load_engine("pyttsx3").info()
+    assert pyttsx3_engine._early is None  # collected by the first info()
+    assert early == load_engine("pyttsx3").info()  # this one asked its own child
 
 
 def _f0s(engine, voices, tmp_path):

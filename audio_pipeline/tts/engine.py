@@ -81,13 +81,25 @@ ENGINES: dict[str, str] = {
 
 def load_engine(name: str) -> Engine:
     """Instantiate the engine registered under ``name``."""
+    module, attr = _module(name)
+    return getattr(module, attr)()
+
+
+def describe_early(name: str) -> None:
+    """Let the engine ``name`` start working out its :meth:`Engine.info` in the background (if its
+    module offers ``describe_early``), while the caller loads the rest of the program."""
+    module, _ = _module(name)
+    if start := getattr(module, "describe_early", None):
+        start()
+
+
+def _module(name: str):
     try:
         target = ENGINES[name]
     except KeyError:
         raise EngineError(f"unknown engine {name!r}", hint=f"choose one of: {', '.join(sorted(ENGINES))}") from None
     module_name, _, attr = target.partition(":")
     try:
-        module = importlib.import_module(module_name)
+        return importlib.import_module(module_name), attr
     except ImportError as exc:
         raise EngineError(f"engine {name!r} is not available: {exc}") from None
-    return getattr(module, attr)()

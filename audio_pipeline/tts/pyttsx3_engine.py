@@ -25,7 +25,6 @@ import signal
 import sys
 import threading
 import time
-from importlib import metadata
 
 from ..errors import EngineError
 from ..model import Voice
@@ -55,9 +54,15 @@ class Pyttsx3Engine:
         self._info: EngineInfo | None = None
 
     def info(self) -> EngineInfo:
-        """Voices, variants and version, asked of a throw-away engine in a child process."""
+        """Voices, variants and version, asked of a throw-away engine in a child process (the one
+        :func:`describe_early` started, if any)."""
+        global _early
         if self._info is None:
-            self._info = _in_child(_describe, self._source)
+            if _early is not None:
+                (pid, read_fd), _early = _early, None
+                self._info = _collect(pid, read_fd)
+            else:
+                self._info = _in_child(_describe, self._source)
         return self._info
 
     def synthesize(self, texts, voice: Voice, wav_paths) -> None:
@@ -92,9 +97,25 @@ class Pyttsx3Engine:
             raise failure
 
 
+_early: tuple[int, int] | None = None  # (pid, pipe) of the describing child describe_early started
+
+
+def describe_early() -> None:
+    """Start describing the engine in a child now, so that it runs while this process loads the rest
+    of the program; the first :meth:`Pyttsx3Engine.info` collects it. The child loads pyttsx3 and
+    reads its version itself (20 ms this process no longer waits for)."""
+    global _early
+    if _early is None:
+        _early = _fork(_describe, prepare_espeak())
+
+
 def _in_child(fn, *args):
     """Run ``fn(*args)`` in a forked child; return its result or raise its error as EngineError."""
-    pid, read_fd = _fork(fn, *args)
+    return _collect(*_fork(fn, *args))
+
+
+def _collect(pid: int, read_fd: int):
+    """The result of the child ``pid`` (read whole from its pipe, then waited for)."""
     chunks = []
     with os.fdopen(read_fd, "rb") as pipe:
         while chunk := pipe.read(65536):
@@ -183,6 +204,8 @@ def _describe(source: str) -> EngineInfo:
     data_path = ctypes.c_char_p()
     version = (info(ctypes.byref(data_path)) or b"?").decode()
     variants, unstable = _variants(os.path.join((data_path.value or b"").decode(), "voices", "!v"))
+    from importlib import metadata
+
     identity = f"pyttsx3-{metadata.version('pyttsx3')}+espeak-ng-{version}+{source}+r{_ADAPTER_REVISION}"
     return EngineInfo(identity, voices, variants, unstable, stateful=True)
 
@@ -213,6 +236,8 @@ def _speak_run(texts: list[str], voice: Voice, wav_paths: list[str]) -> None:
     try:
         engine.proxy._driver.stop = lambda: None
     except AttributeError:
+        from importlib import metadata
+
         raise RuntimeError(f"pyttsx3 {metadata.version('pyttsx3')} is laid out differently from the "
                            "2.98–2.99 this adapter knows; install pyttsx3 2.99") from None
     done = threading.Event()
