@@ -59,7 +59,7 @@ def staged_outputs() -> Iterator[None]:
     a render that fails or is killed leaves the previous set of outputs, not a mix.
 
     The largest file is renamed last. Renaming over an existing file can be slow (ext4 writes the
-    new file's data out first: 12–16 ms for a 37-minute MP3, 0.1–0.3 ms for a sidecar), and a kill
+    new file's data out first: 12–20 ms for a 37-minute MP3, 0.1–0.3 ms for a sidecar), and a kill
     that arrives during a rename takes effect once it is done. Last, that rename completes the set;
     first, it would leave a new episode beside old sidecars. What remains is the sub-millisecond
     while the small files are renamed."""

@@ -197,8 +197,7 @@ def _init_worker(target: str, parent: int) -> None:
 def _die_with(parent: int) -> None:
     """End this worker when the render's process ends. A pool's workers never notice their parent's
     death on their own: killed with SIGKILL (or by the OOM killer), a render left both its workers
-    blocked on the task queue for good. Linux only (``prctl``); elsewhere workers are spawned and
-    the same can still happen."""
+    blocked on the task queue for good. Linux only (``prctl``)."""
     if not sys.platform.startswith("linux"):
         return
     import ctypes
