@@ -11,26 +11,21 @@ and the script crashes. Usage: naive.py TRANSCRIPT OUT.mp3 VOICES.toml
 import sys
 import tempfile
 import threading
-import tomllib
 
 import pyttsx3
-from pydub import AudioSegment
 
+from audio_pipeline.casting import cast_voices, load_casting
 from audio_pipeline.transcript import read_transcript
+from audio_pipeline.tts import load_engine
 from audio_pipeline.tts.runtime import ffmpeg_exe, import_pydub, prepare_espeak
 
 prepare_espeak()  # the same eSpeak NG and ffmpeg as the pipeline uses
 import_pydub()
+from pydub import AudioSegment  # noqa: E402  (after import_pydub, which silences pydub's ffmpeg warning)
+
 AudioSegment.converter = ffmpeg_exe()
 transcript = read_transcript(sys.argv[1])
-with open(sys.argv[3], "rb") as fh:
-    casting = tomllib.load(fh)
-defaults, speakers = casting.get("defaults", {}), casting.get("speakers", {})
-voices = {}
-for s in transcript.speakers:
-    entry = {**defaults, **speakers.get(s.code, {})}
-    voices[s.code] = (f"{entry.get('voice', 'sit/cmn')}+{entry.get('variant', 'm3')}", entry.get("rate", 170),
-                      entry.get("pitch", 50))
+cast = cast_voices(transcript, load_engine("pyttsx3").info(), load_casting(sys.argv[3]))  # as the pipeline casts
 
 engine = pyttsx3.init()
 done = threading.Event()
@@ -39,10 +34,10 @@ turn_wav = tempfile.mktemp(suffix=".wav")
 episode = AudioSegment.empty()
 for turn in transcript.turns:
     done.clear()
-    voice, rate, pitch = voices[turn.speaker]
-    engine.setProperty("voice", voice)
-    engine.setProperty("rate", rate)
-    engine.setProperty("pitch", pitch)
+    voice = cast.voice(turn.speaker)
+    engine.setProperty("voice", voice.spec)
+    engine.setProperty("rate", voice.rate)
+    engine.setProperty("pitch", voice.pitch)
     engine.save_to_file(turn.text, turn_wav)
     engine.runAndWait()
     done.wait()

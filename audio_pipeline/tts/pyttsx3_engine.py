@@ -86,10 +86,9 @@ class Pyttsx3Engine:
                 pid, pipe = _fork(_speak_run, texts, voice, paths)
                 running[pid] = (pipe, first)
             pid = next(iter(running))  # the oldest: only our own children are ever waited for
-            _, status = os.waitpid(pid, 0)
             pipe, first = running.pop(pid)
             try:
-                _result(pipe, status)
+                _collect(pid, pipe)
             except (EngineError, OSError) as exc:
                 exc.piece = first + getattr(exc, "piece", 0)
                 failure = failure or exc
@@ -122,12 +121,6 @@ def _collect(pid: int, read_fd: int):
             chunks.append(chunk)
     _, wait_status = os.waitpid(pid, 0)
     return _decode(b"".join(chunks), wait_status)
-
-
-def _result(read_fd: int, wait_status: int):
-    """Result of a child that has exited (its payload is small enough to sit in the pipe)."""
-    with os.fdopen(read_fd, "rb") as pipe:
-        return _decode(pipe.read(), wait_status)
 
 
 def _decode(payload: bytes, wait_status: int):
