@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-#: Roles a speaker can have in a discussion.
+#: Roles a speaker can have in a discussion. A host (of an interview) asks the questions, like a
+#: moderator; a narrator reads intros and outros; a pseudo-speaker (``Break:``) marks a part of the
+#: show rather than a person and is never cast as a panelist.
 PANELIST, MODERATOR, AUDIENCE = "panelist", "moderator", "audience"
+HOST, GUEST, NARRATOR, PSEUDO = "host", "guest", "narrator", "pseudo"
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class Turn:
     index: int
     speaker: str
     paragraphs: tuple[Paragraph, ...]
+    #: Where the turn starts in the source recording, in seconds, when the transcript says so.
+    source_time: float | None = None
 
     @property
     def text(self) -> str:
@@ -55,6 +60,16 @@ class StageDirection:
     text: str
     line: int
     before_turn: int
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A section heading between turns (Markdown ``## …``); ``before_turn`` is the turn it opens."""
+
+    text: str
+    line: int
+    before_turn: int
+    level: int = 2
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,13 @@ class Transcript:
     speakers: tuple[Speaker, ...]
     turns: tuple[Turn, ...]
     stage_directions: tuple[StageDirection, ...] = ()
+    headings: tuple[Heading, ...] = ()
+    #: The input format that read it (``labels``, ``markdown``, ``webvtt``, ``srt``, …).
+    format: str = "labels"
+    #: The text encoding it was decoded from (``utf-8``, ``utf-8-sig``, ``utf-16``, ``gb18030``).
+    encoding: str = "utf-8"
+    #: Things a user may want to check (a label seen once, a question with no answer, …).
+    warnings: tuple[str, ...] = ()
 
     def speaker(self, code: str) -> Speaker:
         for speaker in self.speakers:

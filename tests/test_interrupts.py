@@ -72,10 +72,13 @@ def test_two_clean_renders_are_byte_identical(medium, clean, tmp_path):
 
 def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(medium, clean, tmp_path):
     cache, out = tmp_path / "cache", tmp_path / "out"
-    proc = start(medium, out, cache)
+    # One worker, interrupted as soon as its first pieces are stored: a render on two idle cores
+    # used to finish before a later interrupt arrived. The audio is the same for any worker count.
+    proc = start(medium, out, cache, "--jobs", "1")
     deadline = time.time() + 120
-    while _cached_pieces(cache) < 15 and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
+    while _cached_pieces(cache) < 1 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    assert proc.poll() is None, "the render ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     result = finish(proc)
     assert result.returncode == 130, result.stderr
@@ -83,7 +86,7 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(medium, clean, tmp_path):
     assert "Traceback" not in result.stderr
     assert not any(p.is_file() for p in out.iterdir()) if out.exists() else True
     done_before = _cached_pieces(cache)
-    assert done_before >= 15
+    assert done_before >= 1
     resumed = finish(start(medium, out, cache))
     assert resumed.returncode == 0, resumed.stderr
     manifest = next(p for p in out.glob("*.json") if not p.name.endswith(".chapters.json"))
