@@ -11,10 +11,11 @@ from __future__ import annotations
 import random
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CastingError
+from .frontend.lexicon import Lexicon, parse_lexicon
 from .model import Cast, Transcript, Voice
 from .tts.engine import EngineInfo
 
@@ -39,7 +40,7 @@ PALETTE: tuple[tuple[str, int, int], ...] = (
 _LANGUAGE_VOICES = {"zh": ("cmn", "zh", "yue"), "en": ("en-us", "en-gb", "en")}
 _SPEAKER_KEYS = {"name", "voice", "variant", "rate", "pitch", "volume"}
 _DEFAULT_KEYS = {"voice", "rate", "volume"}
-_TOP_KEYS = {"defaults", "speakers"}
+_TOP_KEYS = {"defaults", "speakers", "lexicon"}
 _RANGES = {"rate": (80, 450), "pitch": (0, 99), "volume": (0.0, 1.0)}
 
 
@@ -51,6 +52,8 @@ class CastingFile:
     defaults: dict
     speakers: dict
     lines: dict
+    #: ``[lexicon]`` (under "") and each ``[speakers.X.lexicon]`` (under X), as written.
+    lexicons: dict[str, Lexicon] = field(default_factory=dict)
 
 
 def load_casting(path: str | Path) -> CastingFile:
@@ -77,12 +80,30 @@ def load_casting(path: str | Path) -> CastingFile:
     if not isinstance(defaults, dict) or not isinstance(speakers, dict):
         raise CastingError("'defaults' and 'speakers' must be tables", path=shown)
     _check_table(defaults, _DEFAULT_KEYS, "defaults", shown, lines)
+    lexicons = {"": parse_lexicon(data["lexicon"], "lexicon", shown, lines)} if "lexicon" in data else {}
     for code, table in speakers.items():
         if not isinstance(table, dict):
             raise CastingError(f"speakers.{code} must be a table like [speakers.{code}]", path=shown,
                                line=lines.get(f"speakers.{code}"))
+        if "lexicon" in table:
+            lexicons[code] = parse_lexicon(table.pop("lexicon"), f"speakers.{code}.lexicon", shown, lines)
         _check_table(table, _SPEAKER_KEYS, f"speakers.{code}", shown, lines)
-    return CastingFile(shown, defaults, speakers, lines)
+    return CastingFile(shown, defaults, speakers, lines, lexicons)
+
+
+def speaker_lexicons(casting: CastingFile | None, transcript: Transcript) -> dict[str, Lexicon]:
+    """The lexicon in effect for each speaker of ``transcript``: their own entries (a table under
+    an alias counts), then ``[lexicon]``'s."""
+    if casting is None or not casting.lexicons:
+        return {}
+    alias = {a: s.code for s in transcript.speakers for a in s.aliases}
+    own: dict[str, Lexicon] = {}
+    for key, lexicon in casting.lexicons.items():
+        if key:
+            code = alias.get(key, key)
+            own[code] = own.get(code, Lexicon()).then(lexicon)
+    shared = casting.lexicons.get("", Lexicon())
+    return {s.code: own.get(s.code, Lexicon()).then(shared) for s in transcript.speakers}
 
 
 def cast_voices(transcript: Transcript, engine: EngineInfo, casting: CastingFile | None = None, *,
@@ -254,10 +275,20 @@ def _key_lines(text: str) -> dict[str, int]:
             table = m[1].replace('"', "").replace(" ", "")
             out.setdefault(table, n)
             out.setdefault(table.split(".")[0], n)
-        elif m := re.match(r"^([A-Za-z0-9_\-\"]+)\s*=", s):
-            key = m[1].strip('"')
+        elif m := re.match(r"""^("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_\-]+)\s*=""", s):
+            key = _toml_key(m[1])
             out.setdefault(f"{table}.{key}" if table else key, n)
     return out
+
+
+def _toml_key(written: str) -> str:
+    """A key as TOML reads it (a quoted key unquoted, escapes resolved)."""
+    if written[:1] in "'\"":
+        try:
+            return tomllib.loads(f"{written} = 0").popitem()[0]
+        except (tomllib.TOMLDecodeError, KeyError):
+            return written.strip("'\"")
+    return written
 
 
 def with_names(cast: Cast, transcript: Transcript) -> dict[str, str]:
@@ -305,4 +336,4 @@ def casting_file_text(transcript: Transcript, cast: Cast, engine: EngineInfo) ->
 
 
 __all__ = ["PALETTE", "CastingFile", "cast_voices", "casting_file_text", "language_voice", "load_casting",
-           "matching_voices", "parse_override", "with_names"]
+           "matching_voices", "parse_override", "speaker_lexicons", "with_names"]

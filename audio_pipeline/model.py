@@ -159,7 +159,8 @@ class Cast:
 class Piece:
     """One unit of synthesis: a sentence (or a slice of a long one) in one voice.
 
-    ``text`` is the transcript's text (white space folded); the engine gets ``text.for_engine``.
+    ``text`` is the transcript's text (white space folded); ``say`` is what the engine is given,
+    as the text front end (``audio_pipeline.frontend``) makes it from ``text``.
     """
 
     index: int
@@ -171,6 +172,7 @@ class Piece:
     chapter: int
     pause_before_ms: int
     line: int = 0
+    say: str = ""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .assemble import lay_out
 from .cache import PieceCache
-from .casting import cast_voices, load_casting, parse_override, with_names
+from .casting import cast_voices, load_casting, parse_override, speaker_lexicons, with_names
 from .encode import FORMATS
 from .errors import ExportError, TranscriptError, disk_error
 from .export.audio import write_clips, write_episode, write_preview
@@ -16,6 +16,8 @@ from .export.chapters_json import write_chapters_json
 from .export.manifest import build_manifest, write_manifest
 from .export.mp3_segments import EarlyEncoder
 from .export.subtitles import write_srt, write_vtt
+from .frontend.chain import prepare_pieces
+from .frontend.lexicon import Lexicon
 from .files import check_writable, slugify, staged_outputs, sweep_stale
 from .model import Cast, Chapter, Timeline, Transcript
 from .script import plan_pieces
@@ -35,6 +37,8 @@ class Plan:
     engine: EngineInfo
     cast: Cast
     names: dict[str, str] = field(hash=False)
+    #: The lexicon in effect for each speaker (voices.toml's ``[lexicon]`` tables), by code.
+    lexicons: dict[str, Lexicon] = field(hash=False, default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ def prepare(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast
         overrides[code] = {**overrides.get(code, {}), **entry}
     cast = cast_voices(transcript, engine, casting, overrides=overrides, seed=recast,
                        strict=settings.voices_explicit)
-    return Plan(transcript, chapters, engine, cast, with_names(cast, transcript))
+    return Plan(transcript, chapters, engine, cast, with_names(cast, transcript), speaker_lexicons(casting, transcript))
 
 
 def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast: int | None = None,
@@ -80,6 +84,7 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
     check_writable(settings.out_dir)
     sweep_stale(settings.out_dir)
     pieces = plan_pieces(plan.transcript, plan.chapters, plan.cast, settings.pauses)
+    pieces = prepare_pieces(pieces, plan.lexicons, settings.cache_dir)  # what the engine is given
     if not pieces:
         raise TranscriptError("has nothing that can be spoken (only punctuation or symbols)",
                               path=str(settings.transcript), line=plan.transcript.turns[0].line,
@@ -176,8 +181,9 @@ def preview(settings: Settings, speaker: str, *, voice_overrides: tuple[str, ...
         budget -= len(piece.text)
         if budget <= 0:
             break
+    chosen = prepare_pieces(tuple(chosen), plan.lexicons, settings.cache_dir)
     with _disk_errors(settings), _cache(settings) as cache:
-        audio = synthesize(tuple(chosen), plan.engine, settings, cache)
+        audio = synthesize(chosen, plan.engine, settings, cache)
         timeline = lay_out(one, chapter, plan.cast, tuple(chosen), audio, settings.sample_rate, settings.pauses)
         dest = settings.out_dir / f"preview-{code}.{FORMATS[settings.audio_format].extension}"
         write_preview(timeline, dest, settings, seconds)

@@ -25,21 +25,37 @@ def plan_pieces(transcript: Transcript, chapters: tuple[Chapter, ...], cast: Cas
             if (turn.index, p_index) in chapter_at:
                 chapter = chapter_at[(turn.index, p_index)]
                 boundary = pauses.chapter
-            carry = ""
-            for sentence in split_sentences(paragraph.text):
-                for part in split_long(sentence):
-                    text = normalize_space(carry + part)
-                    if not is_speakable(for_engine(text)):
-                        carry += part
-                        continue
-                    carry = ""
-                    pause = 0 if not pieces else boundary
-                    pieces.append(Piece(len(pieces), turn.index, p_index, turn.speaker, text, voice,
-                                        chapter, pause, paragraph.line))
-                    boundary = pauses.sentence
-            if carry and pieces and pieces[-1].turn == turn.index and pieces[-1].paragraph == p_index:
-                last = pieces[-1]
-                pieces[-1] = Piece(last.index, last.turn, last.paragraph, last.speaker,
-                                   normalize_space(last.text + carry), last.voice, last.chapter,
-                                   last.pause_before_ms, last.line)
+            for text in piece_texts(paragraph.text):
+                pause = 0 if not pieces else boundary
+                pieces.append(Piece(len(pieces), turn.index, p_index, turn.speaker, text, voice,
+                                    chapter, pause, paragraph.line))
+                boundary = pauses.sentence
     return tuple(pieces)
+
+
+def piece_spans(text: str) -> list[tuple[int, int]]:
+    """Where each piece of a paragraph lies in it: ``(start, end)`` offsets, in order.
+
+    A piece is a sentence, or a slice of a long one cut at commas. Fragments with nothing to say
+    (a lone ``……``) are spoken with the next piece, or with the last one at the end, so no text
+    is lost.
+
+    >>> piece_spans("你好。……好的。")
+    [(0, 3), (3, 8)]
+    """
+    spans: list[tuple[int, int]] = []
+    start = pos = 0
+    for sentence in split_sentences(text):
+        for part in split_long(sentence):
+            pos += len(part)
+            if is_speakable(for_engine(text[start:pos])):
+                spans.append((start, pos))
+                start = pos
+    if start < len(text) and spans:
+        spans[-1] = (spans[-1][0], len(text))
+    return spans
+
+
+def piece_texts(text: str) -> list[str]:
+    """The text of each piece of a paragraph (white space folded), as :func:`plan_pieces` makes them."""
+    return [normalize_space(text[a:b]) for a, b in piece_spans(text)]

@@ -20,7 +20,7 @@ from .cache import PieceCache, scratch_file, write_wav_atomic
 from .errors import AudioPipelineError, EngineError, disk_error
 from .model import Piece, PieceAudio, Voice
 from .settings import Settings
-from .text import for_engine
+from .frontend.chain import engine_text
 from .tts.engine import ENGINES, EngineInfo
 
 Progress = Callable[[int, int], None]  # (pieces done, pieces in all)
@@ -70,7 +70,7 @@ def piece_keys(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
     for run in runs_of(pieces):
         before = ""
         for i in run:
-            key = settings.piece_key(for_engine(pieces[i].text), pieces[i].voice, engine.identity, before)
+            key = settings.piece_key(engine_text(pieces[i]), pieces[i].voice, engine.identity, before)
             keys[i] = key
             before = key if engine.stateful else ""
     return keys
@@ -125,7 +125,7 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
         try:
             futures = {}
             for batch in _batches(todo):
-                task = _Task(tuple(_Run(tuple(for_engine(pieces[i].text) for i in run), pieces[run[0]].voice,
+                task = _Task(tuple(_Run(tuple(engine_text(pieces[i]) for i in run), pieces[run[0]].voice,
                                         tuple(str(cache.prepare(keys[i])) for i in run)) for run in batch),
                              settings.sample_rate, settings.fade_ms, settings.trim_dbfs, settings.keep_ms,
                              str(cache.scratch))

@@ -1,0 +1,123 @@
+"""The front end's passes in order, their identity, and a cache of what they computed.
+
+``analyse(text, lang, lexicon)`` runs the chain over one piece's text: the lexicon claims the user's
+words first, then numbers are written out, the rest is cut into words, Hanzi get their readings,
+eSpeak NG's blind spots become phonemes, and the tokens are joined into the engine's utterance. The
+same function serves a render (:func:`prepare_pieces`) and ``audio-pipeline pronounce``.
+
+What the chain computes is kept in ``<cache>/frontend/``, keyed by the text, the voice's language,
+the lexicon in effect and the chain's names and versions, so a warm render loads neither the
+readings' models nor the dictionaries. The audio cache is keyed by the utterance itself: a change of
+rule or dictionary re-synthesizes exactly the pieces whose utterance it changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import astuple, dataclass, replace
+from pathlib import Path
+
+from ..model import Piece
+from . import blindspots, lexicon, numbers, readings, utterance, words
+from .lexicon import Lexicon
+from .tokens import Draft, Token, voice_language
+
+#: The passes, in the order they run.
+PASSES = (lexicon, numbers, words, readings, blindspots)
+
+
+def chain_identity() -> str:
+    """The names and versions of the passes and of the last step, e.g. ``lexicon-1,numbers-1,…``."""
+    return ",".join(f"{p.NAME}-{p.VERSION}" for p in (*PASSES, utterance))
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A text as the front end prepared it: its tokens and the utterance the engine is given."""
+
+    text: str
+    lang: str
+    tokens: tuple[Token, ...]
+    say: str
+
+
+def analyse(text: str, lang: str, lex: Lexicon | None = None) -> Analysis:
+    """Run the chain over ``text`` for a voice speaking ``lang`` (``zh``, ``en``, …).
+
+    >>> analyse("2017年", "zh").say
+    'er4ling2yi1qi1nian2'
+    """
+    draft = Draft.start(text, lang)
+    for step in PASSES:
+        draft = step.run(draft, lex)
+    return Analysis(text, lang, draft.tokens, utterance.utterance(draft))
+
+
+class FrontEnd:
+    """``analyse`` with a cache (in memory, and in ``cache_dir/frontend`` when given)."""
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        self._file = (Path(cache_dir) / "frontend" /
+                      f"{hashlib.sha256(chain_identity().encode()).hexdigest()[:16]}.json") if cache_dir else None
+        self._known: dict[str, list] | None = None
+        self._new = 0
+        self._lock = threading.Lock()
+
+    def analyse(self, text: str, lang: str, lex: Lexicon | None = None) -> Analysis:
+        """Like :func:`analyse`, from the cache when this text was analysed before."""
+        key = f"{lang}\t{lex.identity if lex else '-'}\t{text}"
+        known = self._load()
+        if (hit := known.get(key)) is not None:
+            try:
+                return Analysis(text, lang, tuple(Token(*t[:5], tuple(t[5]), t[6]) for t in hit[1]), hit[0])
+            except (TypeError, IndexError):
+                pass  # an entry of another shape counts as missing
+        result = analyse(text, lang, lex)
+        with self._lock:
+            known[key] = [result.say, [list(astuple(t)) for t in result.tokens]]
+            self._new += 1
+        return result
+
+    def save(self) -> None:
+        """Keep what was computed for the next run (atomically; a failure to write only costs time)."""
+        if not self._file or not self._new:
+            return
+        from ..files import write_text_atomic
+
+        try:
+            self._file.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(self._file, json.dumps(self._known, ensure_ascii=False, separators=(",", ":")))
+            self._new = 0
+        except OSError:
+            pass
+
+    def _load(self) -> dict[str, list]:
+        if self._known is None:
+            self._known = {}
+            if self._file:
+                try:
+                    data = json.loads(self._file.read_text(encoding="utf-8"))
+                    self._known = data if isinstance(data, dict) else {}
+                except (OSError, ValueError):
+                    pass  # missing or unreadable: everything is analysed again
+        return self._known
+
+
+def prepare_pieces(pieces: tuple[Piece, ...], lexicons: dict[str, Lexicon] | None = None,
+                   cache_dir: Path | None = None) -> tuple[Piece, ...]:
+    """Every piece with ``say``, its utterance: the front end run for its voice's language and its
+    speaker's lexicon (``lexicons`` by speaker code)."""
+    front = FrontEnd(cache_dir)
+    lexicons = lexicons or {}
+    out = tuple(replace(p, say=front.analyse(p.text, voice_language(p.voice.voice_id), lexicons.get(p.speaker)).say)
+                for p in pieces)
+    front.save()
+    return out
+
+
+def engine_text(piece: Piece) -> str:
+    """What the engine is given for a piece: its ``say``, or the front end's utterance of its text
+    (no lexicon) when the piece was planned without :func:`prepare_pieces`."""
+    return piece.say or analyse(piece.text, voice_language(piece.voice.voice_id)).say
