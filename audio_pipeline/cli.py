@@ -208,6 +208,44 @@ def preview(speaker: Annotated[str, typer.Argument(help="Speaker code, e.g. JG."
 
 
 @app.command()
+def pronounce(texts: Annotated[Optional[list[str]], typer.Argument(help="Text to check (repeatable).", show_default=False)] = None,
+              file: Annotated[Optional[Path], typer.Option("--file", help="Also check each line of this file.")] = None,
+              lang: Annotated[Optional[str], typer.Option("--lang", help="Language of the voice (zh, en, …).")] = None,
+              voices: VoicesOpt = None,
+              speaker: Annotated[Optional[str], typer.Option("--speaker", help="Use this speaker's voice and lexicon.")] = None,
+              as_json: Annotated[bool, typer.Option("--json", help="One JSON object per input, one per line.")] = False) -> None:
+    """Show what will be said: each word with its reading, and the utterances the engine is given."""
+    import json
+
+    from .casting import load_casting
+    from .frontend.chain import FrontEnd
+    from .frontend.pronounce import pronounce as report, read_inputs, speech_for
+
+    settings = _settings(None, voices)
+    inputs = read_inputs(list(texts or ()), file)
+    if not inputs:
+        raise typer.BadParameter("give a TEXT or --file")
+    speech = speech_for(load_casting(settings.voices) if settings.voices else None, speaker, lang)
+    front = FrontEnd(default_cache_dir())
+    reports = [report(text, speech, front) for text in inputs]
+    front.save()
+    if as_json:
+        for item in reports:
+            typer.echo(json.dumps(item, ensure_ascii=False))
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    for item in reports:
+        table = Table("word", "lang", "reads as", title=escape(item["text"]), title_justify="left")
+        for token in item["tokens"]:
+            table.add_row(escape(token["text"]), token["lang"], escape(token["reading"]))
+        _console().print(table)
+        for run in item["engine_runs"]:
+            _console().print(f"  [dim]{escape(run['voice'])}:[/] {escape(run['text'])}", highlight=False)
+
+
+@app.command()
 def clip(episode: Annotated[Path, typer.Argument(help="A rendered episode (.mp3, .m4b or .opus).")],
          chapter: Annotated[Optional[list[int]], typer.Option("--chapter", "-c", help="Chapter number (repeatable).")] = None,
          all_chapters: Annotated[bool, typer.Option("--all", help="Every chapter.")] = False,
