@@ -71,5 +71,6 @@ def for_engine(text: str) -> str:
     replaced, so no engine that parses markup can be steered by the transcript.
     """
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
-    text = text.replace("<", "‹").replace(">", "›").replace("[[", "[ [").replace("]]", "] ]")
+    text = text.replace("<", "‹").replace(">", "›")
+    text = re.sub(r"\[(?=\[)", "[ ", re.sub(r"\](?=\])", "] ", text))  # runs too: [[[ → [ [ [
     return re.sub(r"\s+", " ", text).strip()

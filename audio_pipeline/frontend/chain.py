@@ -71,7 +71,7 @@ class FrontEnd:
         known = self._load()
         if (hit := known.get(key)) is not None:
             try:
-                return Analysis(text, lang, tuple(Token(*t[:5], tuple(t[5]), t[6]) for t in hit[1]), hit[0])
+                return Analysis(text, lang, tuple(Token(*t[:6], tuple(t[6]), t[7]) for t in hit[1]), hit[0])
             except (TypeError, IndexError):
                 pass  # an entry of another shape counts as missing
         result = analyse(text, lang, lex)

@@ -32,7 +32,8 @@ def utterance(draft: Draft) -> str:
             parts.append((" ", False))
             previous = token
             continue
-        if previous is not None and previous.kind in (ZH, EN) and token.kind in (ZH, EN):
+        if previous is not None and (_latin(previous) and token.kind in (ZH, EN)
+                                     or _latin(token) and previous.kind in (ZH, EN)):
             parts.append((" ", False))  # one word from the next, as eSpeak NG needs for pinyin
         if token.kind == ZH and token.syllables:
             for syllable in token.syllables:
@@ -46,6 +47,11 @@ def utterance(draft: Draft) -> str:
             parts.append((token.text, False))
         previous = token
     return _join(parts)
+
+
+def _latin(token: Token) -> bool:
+    """Whether the token reaches the engine in Latin letters (English, or pinyin)."""
+    return token.kind == EN or token.kind == ZH and bool(token.syllables)
 
 
 def _join(parts: list[tuple[str, bool]]) -> str:

@@ -1,0 +1,102 @@
+"""The front end's passes one by one, the utterance they make, and its cache."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings, strategies as st
+
+from audio_pipeline.frontend import blindspots, words
+from audio_pipeline.frontend.chain import FrontEnd, analyse, chain_identity, engine_text
+from audio_pipeline.frontend.tokens import Draft, voice_language
+from audio_pipeline.model import Piece, Voice
+
+
+def test_words_cuts_by_script_and_keeps_every_character():
+    draft = words.run(Draft.start("在行政部门用 PyTorch, 好!", "zh"))
+    assert "".join(t.text for t in draft.tokens) == "在行政部门用 PyTorch, 好!"
+    assert [(t.text, t.kind) for t in draft.tokens if t.kind in ("zh", "en")] == [
+        ("在", "zh"), ("行政", "zh"), ("部", "zh"), ("门", "zh"), ("用", "zh"), ("PyTorch", "en"), ("好", "zh")]
+
+
+def test_an_erhua_er_stays_with_its_word():
+    assert words._segment("我们一点儿也不怕") == ["我们", "一点儿", "也", "不怕"]
+
+
+def test_mandarin_is_given_pinyin_grouped_by_word_with_tone_changes():
+    # 一/不 change tone in speech; eSpeak NG does not apply that to pinyin, so the utterance does
+    assert analyse("我们一起去，不要不好。", "zh").say == "wo3men5 yi4qi3 qu4，bu2yao4 bu4hao3。"
+
+
+def test_polyphones_are_read_in_context():
+    readings = {t.text: t.reading for t in analyse("他递交了结案报告。", "zh").tokens}
+    assert readings["了"] == "le5"
+
+
+def test_other_voices_keep_the_hanzi_but_report_readings():
+    analysis = analyse("熊猫2个", "yue")
+    assert analysis.say == "熊猫两个"
+    assert [t.reading for t in analysis.tokens] == ["xiong2 mao1", "liang3", "ge4"]
+
+
+def test_blind_syllables_and_erhua_become_phonemes():
+    assert blindspots.word_phonemes(["ying1", "xiong2"]) == "[[jiN55S;j'ong35]]" or \
+        blindspots.word_phonemes(["ying1", "xiong2"]).startswith("[[")
+    say = analyse("英雄去哪儿了", "zh").say
+    assert "[[" in say and "xiong" not in say and "er2" not in say
+    assert analyse("我女儿很好", "zh").say == "wo3 nv3er2 hen3 hao3"  # 女儿: 儿 is a syllable here
+
+
+def test_the_table_covers_every_mandarin_syllable_but_the_blind_ones():
+    table = blindspots._table()
+    assert {"xiong", "qiong", "jiong"} <= set(table) and len(table) > 400
+    assert all("{t}" in v for v in table.values())
+
+
+def test_transcript_text_never_carries_markup_or_phonemes():
+    say = analyse("<speak>[[h@'loU]] ]]x[[ 熊[", "zh").say
+    assert "<" not in say and ">" not in say
+    assert re.findall(r"\[\[.*?\]\]", say) == ["[[S;j'ong35]]"]
+    assert "[ [" in say
+
+
+@given(st.text(alphabet=st.sampled_from(list("[]<>熊儿哪a1 。%2年-")), max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_only_our_phonemes_are_bracketed(text):
+    say = analyse(text, "zh").say
+    for chunk in re.split(r"(?:^| )\[\[[A-Za-z;'.@\[\d]+\]\](?= |$)", say):
+        assert "[[" not in chunk and "]]" not in chunk and "<" not in chunk and ">" not in chunk
+
+
+def test_voice_language():
+    assert voice_language("sit/cmn") == "zh" and voice_language("sit/cmn-latn-pinyin") == "zh"
+    assert voice_language("gmw/en-us") == "en"
+
+
+def test_engine_text_of_a_piece_planned_without_the_front_end():
+    piece = Piece(0, 0, 0, "M", "2017年", Voice("sit/cmn"), 1, 0)
+    assert engine_text(piece) == "er4ling2yi1qi1 nian2"
+
+
+def test_the_cache_returns_what_was_computed(tmp_path):
+    first = FrontEnd(tmp_path)
+    computed = first.analyse("熊猫2个", "zh")
+    first.save()
+    files = list((tmp_path / "frontend").iterdir())
+    assert len(files) == 1 and files[0].stat().st_size > 0
+    again = FrontEnd(tmp_path).analyse("熊猫2个", "zh")
+    assert again == computed
+
+
+def test_a_broken_cache_file_is_a_miss(tmp_path):
+    front = FrontEnd(tmp_path)
+    front.analyse("好", "zh")
+    front.save()
+    next((tmp_path / "frontend").iterdir()).write_text("{not json", encoding="utf-8")
+    assert FrontEnd(tmp_path).analyse("好", "zh").say == "hao3"
+
+
+def test_chain_identity_names_every_pass_with_its_version():
+    identity = chain_identity()
+    for name in ("lexicon-", "numbers-", "words-", "readings-", "blindspots-", "utterance-"):
+        assert name in identity
