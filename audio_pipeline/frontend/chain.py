@@ -47,7 +47,7 @@ def analyse(text: str, lang: str, lex: Lexicon | None = None) -> Analysis:
     """Run the chain over ``text`` for a voice speaking ``lang`` (``zh``, ``en``, …).
 
     >>> analyse("2017年", "zh").say
-    'er4ling2yi1qi1nian2'
+    'er4ling2yi1qi1 nian2'
     """
     draft = Draft.start(text, lang)
     for step in PASSES:

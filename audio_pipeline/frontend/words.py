@@ -1,7 +1,8 @@
 """Pass ``words``: what is left of the text, cut into words by script.
 
 Runs of Hanzi become Chinese words (the fewest words of pypinyin's phrase dictionary that spell the
-run; an erhua 儿 stays with the word before it), so that later passes can hand the engine one word
+run; that dictionary holds the words whose reading needs it, so common words such as 工作 stay
+single Hanzi, much as eSpeak NG's own grouping does; an erhua 儿 stays with the word before it), so that later passes can hand the engine one word
 at a time, the way eSpeak NG groups its own dictionary words;
 runs of Latin letters and digits become English (or other Latin-script) words; the rest is white
 space or punctuation.
@@ -44,8 +45,8 @@ def _token(m: re.Match[str], at: int) -> Token:
 def _segment(text: str, longest: int = 8) -> list[str]:
     """The fewest dictionary words that spell ``text`` (a single Hanzi always counts as a word).
 
-    >>> _segment("在行政部门工作"), _segment("一点儿")
-    (['在', '行政部门', '工作'], ['一点儿'])
+    >>> _segment("我们在行政"), _segment("一点儿")
+    (['我们', '在', '行政'], ['一点儿'])
     """
     phrases = _phrases()
     best: list[tuple[int, int]] = [(0, 0)] + [(len(text) + 1, 0)] * len(text)  # (words, start of last)
