@@ -1,7 +1,8 @@
 """The front end's passes in order, their identity, and a cache of what they computed.
 
 ``analyse(text, lang, lexicon)`` runs the chain over one piece's text: the lexicon claims the user's
-words first, then numbers are written out, the rest is cut into words, Hanzi get their readings,
+words first, then numbers are written out, the rest is cut into words, symbols between Chinese
+words are said in Chinese, Hanzi get their readings,
 eSpeak NG's blind spots become phonemes, and the tokens are joined into the engine's utterance. The
 same function serves a render (:func:`prepare_pieces`) and ``audio-pipeline pronounce``.
 
@@ -20,12 +21,12 @@ from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 
 from ..model import Piece
-from . import blindspots, lexicon, numbers, readings, utterance, words
+from . import blindspots, lexicon, numbers, readings, symbols, utterance, words
 from .lexicon import Lexicon
 from .tokens import Draft, Token, voice_language
 
 #: The passes, in the order they run.
-PASSES = (lexicon, numbers, words, readings, blindspots)
+PASSES = (lexicon, numbers, words, symbols, readings, blindspots)
 
 
 def chain_identity() -> str:

@@ -36,6 +36,9 @@ def run(draft: Draft, lexicon=None) -> Draft:
         chars = token.say
         reading = [r or c for r, c in zip(lexical[a:b], chars)]
         said = [s or c for s, c in zip(surface[a:b], chars)]
+        if token.by == "numbers":  # a numeral 一 keeps its tone, but for 一百, 一千, 一万, 一亿
+            said = [r if c == "一" and chars[i + 1:i + 2] not in ("百", "千", "万", "亿") else s
+                    for i, (r, s, c) in enumerate(zip(reading, said, chars))]
         out.append(replace(token, reading=" ".join(_plain(r) for r in reading),
                            syllables=tuple(said) if draft.lang == "zh" else ()))
     return replace(draft, tokens=tuple(out))

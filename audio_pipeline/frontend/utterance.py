@@ -32,8 +32,7 @@ def utterance(draft: Draft) -> str:
             parts.append((" ", False))
             previous = token
             continue
-        if previous is not None and (_latin(previous) and token.kind in (ZH, EN)
-                                     or _latin(token) and previous.kind in (ZH, EN)):
+        if previous is not None and _apart(previous, token):
             parts.append((" ", False))  # one word from the next, as eSpeak NG needs for pinyin
         if token.kind == ZH and token.syllables:
             for syllable in token.syllables:
@@ -49,9 +48,29 @@ def utterance(draft: Draft) -> str:
     return _join(parts)
 
 
+def _apart(before: Token, after: Token) -> bool:
+    """Whether two neighbouring tokens need a space between them in the utterance: two words of
+    which one is in Latin letters, and pinyin next to anything but punctuation (``C++ he2``)."""
+    if before.kind == SPACE or after.kind == SPACE:
+        return False
+    if before.kind in (ZH, EN) and after.kind in (ZH, EN):
+        return _latin(before) or _latin(after)
+    return _pinyin(before) and not _punctuation(after) or _pinyin(after) and not _punctuation(before)
+
+
 def _latin(token: Token) -> bool:
     """Whether the token reaches the engine in Latin letters (English, or pinyin)."""
-    return token.kind == EN or token.kind == ZH and bool(token.syllables)
+    return token.kind == EN or _pinyin(token)
+
+
+def _pinyin(token: Token) -> bool:
+    return token.kind == ZH and bool(token.syllables)
+
+
+def _punctuation(token: Token) -> bool:
+    """Punctuation that parts words by itself (，。 , . ( ) “ ”), unlike a symbol (``+``, ``&``)."""
+    text = token.say or token.text
+    return token.kind == PUNCT and all(ord(c) > 0x2000 or c in ",.!?;:()[]{}\"'" for c in text)
 
 
 def _join(parts: list[tuple[str, bool]]) -> str:
