@@ -84,7 +84,7 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
     check_writable(settings.out_dir)
     sweep_stale(settings.out_dir)
     pieces = plan_pieces(plan.transcript, plan.chapters, plan.cast, settings.pauses)
-    pieces = prepare_pieces(pieces, plan.lexicons, settings.cache_dir)  # what the engine is given
+    pieces = prepare_pieces(pieces, plan.lexicons, settings.cache_dir, settings.jobs)  # what the engine is given
     if not pieces:
         raise TranscriptError("has nothing that can be spoken (only punctuation or symbols)",
                               path=str(settings.transcript), line=plan.transcript.turns[0].line,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import threading
 from dataclasses import astuple, dataclass, replace
 from pathlib import Path
@@ -68,16 +69,44 @@ class FrontEnd:
 
     def analyse(self, text: str, lang: str, lex: Lexicon | None = None) -> Analysis:
         """Like :func:`analyse`, from the cache when this text was analysed before."""
-        key = f"{lang}\t{lex.identity if lex else '-'}\t{text}"
-        known = self._load()
-        if (hit := known.get(key)) is not None:
+        return self.cached(text, lang, lex) or self._keep(analyse(text, lang, lex), lex)
+
+    def cached(self, text: str, lang: str, lex: Lexicon | None = None) -> Analysis | None:
+        """The cached analysis of ``text``, or None."""
+        if (hit := self._load().get(_key(text, lang, lex))) is not None:
             try:
                 return Analysis(text, lang, tuple(Token(*t[:6], tuple(t[6]), t[7]) for t in hit[1]), hit[0])
             except (TypeError, IndexError):
                 pass  # an entry of another shape counts as missing
-        result = analyse(text, lang, lex)
+        return None
+
+    def utterances(self, items: list[tuple[str, str, Lexicon | None]], jobs: int = 1) -> list[str]:
+        """The utterance of every ``(text, lang, lexicon)``; what is not cached is analysed in
+        ``jobs`` forked processes when there is enough of it (Linux)."""
+        known = self._load()
+        keys = [_key(*item) for item in items]
+        missing = list(dict.fromkeys(item for item, key in zip(items, keys)
+                                     if not isinstance(known.get(key), list) or not known[key]
+                                     or not isinstance(known[key][0], str)))
+        if jobs > 1 and len(missing) >= _PARALLEL_FROM and sys.platform.startswith("linux"):
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            if any(lang == "zh" for _, lang, _ in missing):
+                analyse("一个", "zh")  # load the readings' models once, shared by the forked workers
+            context = multiprocessing.get_context("fork")
+            chunk = max(1, len(missing) // (4 * jobs))
+            with ProcessPoolExecutor(min(jobs, 8), mp_context=context) as pool:
+                for (_, _, lex), result in zip(missing, pool.map(_analyse_item, missing, chunksize=chunk)):
+                    self._keep(result, lex)
+        for text, lang, lex in missing:
+            if _key(text, lang, lex) not in known:
+                self.analyse(text, lang, lex)
+        return [known[key][0] for key in keys]
+
+    def _keep(self, result: Analysis, lex: Lexicon | None) -> Analysis:
         with self._lock:
-            known[key] = [result.say, [list(astuple(t)) for t in result.tokens]]
+            self._load()[_key(result.text, result.lang, lex)] = [result.say, [list(astuple(t)) for t in result.tokens]]
             self._new += 1
         return result
 
@@ -107,15 +136,27 @@ class FrontEnd:
 
 
 def prepare_pieces(pieces: tuple[Piece, ...], lexicons: dict[str, Lexicon] | None = None,
-                   cache_dir: Path | None = None) -> tuple[Piece, ...]:
+                   cache_dir: Path | None = None, jobs: int = 1) -> tuple[Piece, ...]:
     """Every piece with ``say``, its utterance: the front end run for its voice's language and its
-    speaker's lexicon (``lexicons`` by speaker code)."""
+    speaker's lexicon (``lexicons`` by speaker code), in ``jobs`` processes when there is much to do."""
     front = FrontEnd(cache_dir)
     lexicons = lexicons or {}
-    out = tuple(replace(p, say=front.analyse(p.text, voice_language(p.voice.voice_id), lexicons.get(p.speaker)).say)
-                for p in pieces)
+    items = [(p.text, voice_language(p.voice.voice_id), lexicons.get(p.speaker)) for p in pieces]
+    out = tuple(replace(p, say=say) for p, say in zip(pieces, front.utterances(items, jobs)))
     front.save()
     return out
+
+
+#: Fewest texts to analyse that are worth forking workers for (each takes about 5 ms).
+_PARALLEL_FROM = 64
+
+
+def _key(text: str, lang: str, lex: Lexicon | None) -> str:
+    return f"{lang}\t{lex.identity if lex else '-'}\t{text}"
+
+
+def _analyse_item(item: tuple[str, str, Lexicon | None]) -> Analysis:
+    return analyse(*item)
 
 
 def engine_text(piece: Piece) -> str:
