@@ -100,3 +100,14 @@ def test_chain_identity_names_every_pass_with_its_version():
     identity = chain_identity()
     for name in ("lexicon-", "numbers-", "words-", "readings-", "blindspots-", "utterance-"):
         assert name in identity
+
+
+def test_forked_workers_make_the_same_utterances(tmp_path):
+    from audio_pipeline.frontend.chain import prepare_pieces
+
+    texts = [f"第{n}个熊猫在这儿，{n * 7}%的人。" for n in range(80)]
+    pieces = tuple(Piece(i, i, 0, "M", text, Voice("sit/cmn"), 1, 0) for i, text in enumerate(texts))
+    serial = prepare_pieces(pieces, jobs=1)
+    forked = prepare_pieces(pieces, cache_dir=tmp_path, jobs=2)
+    assert serial == forked and all(p.say for p in forked)
+    assert prepare_pieces(pieces, cache_dir=tmp_path, jobs=2) == forked  # from the cache
