@@ -82,7 +82,9 @@ def test_espeaks_own_reading_of_the_engine_runs_agrees_with_the_reported_reading
             if base in ("yi", "bu"):  # 一/不 tone changes are made in the utterance
                 continue
             # third-tone sandhi; a neutral tone's pitch follows the tone before it
-            allowed = {want, "35", "21"} if want == "214" else {"11", "22", "33", "44", "21"} if want == "11" else {want}
+            # inside a word a falling tone falls half way (大量 tA53l'iA51N, as in eSpeak NG's own words)
+            allowed = ({want, "35", "21"} if want == "214" else {"11", "22", "33", "44", "21"} if want == "11"
+                       else {"51", "53"} if want == "51" else {want})
             assert got in allowed, (report["text"], base, want, got)
 
 

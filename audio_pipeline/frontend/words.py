@@ -1,8 +1,7 @@
 """Pass ``words``: what is left of the text, cut into words by script.
 
-Runs of Hanzi become Chinese words (the fewest words of pypinyin's phrase dictionary that spell the
-run; that dictionary holds the words whose reading needs it, so common words such as 工作 stay
-single Hanzi, much as eSpeak NG's own grouping does; an erhua 儿 stays with the word before it), so that later passes can hand the engine one word
+Runs of Hanzi become Chinese words (jieba's dictionary words; an erhua 儿 stays with the word
+before it), so that later passes can hand the engine one word
 at a time, the way eSpeak NG groups its own dictionary words;
 runs of Latin letters and digits become English (or other Latin-script) words; the rest is white
 space or punctuation.
@@ -15,7 +14,7 @@ import re
 
 from .tokens import EN, PUNCT, SPACE, ZH, Draft, Token, claim
 
-NAME, VERSION = "words", 1
+NAME, VERSION = "words", 2
 
 HANZI = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _PATTERN = re.compile(rf"(?P<zh>[{HANZI}]+)|(?P<en>[^\W_{HANZI}]+(?:['’.\-][^\W_{HANZI}]+)*)|(?P<space>\s+)|(?P<punct>.)",
@@ -42,27 +41,14 @@ def _token(m: re.Match[str], at: int) -> Token:
     return Token(at + m.start(), at + m.end(), m[0], kind, say, m[0] if kind == EN else "", by=NAME)
 
 
-def _segment(text: str, longest: int = 8) -> list[str]:
-    """The fewest dictionary words that spell ``text`` (a single Hanzi always counts as a word).
+def _segment(text: str) -> list[str]:
+    """A Hanzi run cut into jieba's dictionary words (the readings load the same dictionary), an
+    erhua 儿 kept with the word before it.
 
-    >>> _segment("我们在行政"), _segment("一点儿")
-    (['我们', '在', '行政'], ['一点儿'])
+    >>> _segment("我们在行政部门工作"), _segment("一点儿")
+    (['我们', '在', '行政部门', '工作'], ['一点儿'])
     """
-    phrases = _phrases()
-    best: list[tuple[int, int]] = [(0, 0)] + [(len(text) + 1, 0)] * len(text)  # (words, start of last)
-    for end in range(1, len(text) + 1):
-        for start in range(max(0, end - longest), end):
-            if end - start == 1 or text[start:end] in phrases:
-                words = best[start][0] + 1
-                if words < best[end][0]:
-                    best[end] = (words, start)
-    out: list[str] = []
-    end = len(text)
-    while end:
-        start = best[end][1]
-        out.append(text[start:end])
-        end = start
-    out.reverse()
+    out = _jieba().lcut(text, HMM=False)
     for i in range(len(out) - 1, 0, -1):
         if out[i][0] == "儿":  # 儿 opening a word belongs to the one before (erhua, or 女儿)
             out[i - 1] += "儿"
@@ -71,7 +57,11 @@ def _segment(text: str, longest: int = 8) -> list[str]:
 
 
 @functools.cache
-def _phrases():
-    from pypinyin.constants import PHRASES_DICT
+def _jieba():
+    import logging
 
-    return PHRASES_DICT
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba.dt
