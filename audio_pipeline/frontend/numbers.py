@@ -12,7 +12,7 @@ import re
 
 from .tokens import EN, ZH, Draft, Token, claim
 
-NAME, VERSION = "numbers", 1
+NAME, VERSION = "numbers", 2
 
 _NUM = r"\d+(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?"
 _DASH = r"\s*(?:-|–|—|~|～|至|到)\s*"
@@ -38,7 +38,8 @@ _EN_UNITS = {"km": "kilometres", "kg": "kilograms", "cm": "centimetres", "mm": "
              "ms": "milliseconds", "GHz": "gigahertz", "MHz": "megahertz", "°C": "degrees Celsius",
              "℃": "degrees Celsius", "x": "times", "×": "times"}
 # Measure words before which 2 is said 两 (2个 → 两个), but not after 第 (第2个 → 第二个).
-_MEASURE = set("个位种次天件本张条只台名家层倍年周月份句篇部辆架把块门项章节组类点步")
+_MEASURE = set("个位种次天件本张条只台名家层倍年周份句篇部辆架把块门项章节组类点步元斤米岁秒度克吨杯碗段批座棵"
+               "匹套双对页栋间百千万亿小分")
 _ZH_DIGITS = "零一二三四五六七八九"
 
 
