@@ -66,9 +66,9 @@ def normalize_space(text: str) -> str:
 def for_engine(text: str) -> str:
     """Text as handed to the engine: one line, control characters removed, markup neutralised.
 
-    eSpeak NG is called without its SSML flag and with phoneme input enabled (for the phonemes
-    the text front end writes itself); angle brackets, ``[[`` and ``]]`` of the transcript are
-    replaced, so no engine that parses markup can be steered by the transcript.
+    eSpeak NG is always called without its SSML and phoneme flags; angle brackets, ``[[`` and
+    ``]]`` (runs such as ``[[[`` too) are still replaced so no engine that does parse markup can be
+    steered by the transcript.
     """
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
     text = text.replace("<", "‹").replace(">", "›")

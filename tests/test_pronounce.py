@@ -47,8 +47,8 @@ def test_table_view_shows_words_and_readings(tmp_path):
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if "│" in line]
     assert any("熊猫" in row and "xiong2 mao1" in row for row in rows)
-    assert any("这儿" in row and "zhe4 er" in row for row in rows)
-    assert "sit/cmn: [[" in result.stdout  # the utterance, phoneme input and all
+    assert any("这儿" in row and "zhe4 er5" in row for row in rows)
+    assert "sit/cmn: xong2mao1 zai4 zhe4er5" in result.stdout  # the utterance
 
 
 def test_a_speakers_lexicon_and_voice(tmp_path):

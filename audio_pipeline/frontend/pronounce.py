@@ -64,7 +64,7 @@ def pronounce(text: str, speech: Speech, front: FrontEnd | None = None) -> dict:
     >>> [(t["source"], t["reading"]) for t in report["tokens"]]
     [([0, 1], 'liang3'), ([1, 2], 'ge4'), ([2, 4], 'xiong2 mao1')]
     >>> report["engine_runs"]
-    [{'voice': 'sit/cmn', 'text': "liang3 ge4 [[S;jong35m'Au55]] 。"}]
+    [{'voice': 'sit/cmn', 'text': 'liang3 ge4 xong2mao1。'}]
     """
     front = front or FrontEnd()
     lang = voice_language(speech.voice.voice_id)

@@ -1,51 +1,41 @@
 """The last step: a draft's tokens joined into the one line the engine is given.
 
-Transcript text is neutralised here, as it always was (``text.for_engine``): control characters
-become spaces, ``<`` and ``>`` become ``‹`` and ``›``, ``[[`` and ``]]`` are broken apart, so no text
-of the transcript can steer the engine with markup or phonemes. The only phoneme input in an
-utterance is the one the blindspots pass wrote, set apart by spaces so that no neighbouring bracket
-of the transcript can join it.
+The text is neutralised here, as it always was (``text.for_engine``): control characters become
+spaces, ``<`` and ``>`` become ``‹`` and ``›``, ``[[`` and ``]]`` are broken apart, so no text of the
+transcript can steer the engine with markup or phonemes; the engine is never given either.
 """
 
 from __future__ import annotations
 
-import re
-
 from ..text import for_engine
 from .tokens import EN, PUNCT, SPACE, ZH, Draft, Token
 
-NAME, VERSION = "utterance", 1
+NAME, VERSION = "utterance", 2
 
 
 def utterance(draft: Draft) -> str:
     """The engine's text for a draft whose passes have all run.
 
     >>> from .tokens import Token
-    >>> utterance(Draft("熊<b>", "zh", (Token(0, 1, "熊", ZH, "熊", "xiong2", ("[[S;j'ong35]]",)),
+    >>> utterance(Draft("熊<b>", "zh", (Token(0, 1, "熊", ZH, "熊", "xiong2", ("xong2",)),
     ...                                  Token(1, 4, "<b>", PUNCT, "<b>"))))
-    "[[S;j'ong35]] ‹b›"
+    'xong2 ‹b›'
     """
-    parts: list[tuple[str, bool]] = []  # (text, ours: phoneme input written by the front end)
+    parts: list[str] = []
     previous: Token | None = None
     for token in draft.tokens:
-        if token.kind == SPACE:
-            parts.append((" ", False))
-            previous = token
-            continue
         if previous is not None and _apart(previous, token):
-            parts.append((" ", False))  # one word from the next, as eSpeak NG needs for pinyin
-        if token.kind == ZH and token.syllables:
-            for syllable in token.syllables:
-                if syllable.startswith("[["):
-                    parts.append((syllable, True))
-                elif syllable:
-                    parts.append((syllable, False))
+            parts.append(" ")  # one word from the next, as eSpeak NG needs for pinyin
+        if token.kind == SPACE:
+            parts.append(" ")
+        elif token.kind == ZH and token.syllables:
+            parts.append("".join(token.syllables))
         elif token.kind in (ZH, EN, PUNCT):
-            parts.append((token.say or token.text, False))
+            parts.append(token.say or token.text)
         else:
-            parts.append((token.text, False))
+            parts.append(token.text)
         previous = token
-    return _join(parts)
+    return for_engine("".join(parts))
 
 
 def _apart(before: Token, after: Token) -> bool:
@@ -71,17 +61,3 @@ def _punctuation(token: Token) -> bool:
     """Punctuation that parts words by itself (，。 , . ( ) “ ”), unlike a symbol (``+``, ``&``)."""
     text = token.say or token.text
     return token.kind == PUNCT and all(ord(c) > 0x2000 or c in ",.!?;:()[]{}\"'" for c in text)
-
-
-def _join(parts: list[tuple[str, bool]]) -> str:
-    out: list[str] = []
-    plain: list[str] = []
-    for text, ours in parts:
-        if ours:
-            out.append(for_engine("".join(plain)))
-            out.append(text)
-            plain = []
-        else:
-            plain.append(text)
-    out.append(for_engine("".join(plain)))
-    return re.sub(r"\s+", " ", " ".join(o for o in out if o)).strip()

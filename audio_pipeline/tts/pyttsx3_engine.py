@@ -32,8 +32,8 @@ from .engine import EngineInfo, EngineVoice
 from .runtime import prepare_espeak
 
 #: Part of the engine's identity, so of every cache key: raised whenever the way a run is spoken
-#: changes its samples (2: the voice is loaded once per run; 3: phoneme input enabled).
-_ADAPTER_REVISION = 3
+#: changes its samples (2: the voice is loaded once per run).
+_ADAPTER_REVISION = 2
 _CHILD_TIMEOUT_S = 120
 _IN_FLIGHT = 2  # runs a worker speaks at once
 _SETTLE_TIMEOUT_S = 30
@@ -233,7 +233,6 @@ def _speak_run(texts: list[str], voice: Voice, wav_paths: list[str]) -> None:
 
         raise RuntimeError(f"pyttsx3 {metadata.version('pyttsx3')} is laid out differently from the "
                            "2.98–2.99 this adapter knows; install pyttsx3 2.99") from None
-    _accept_phonemes()
     done = threading.Event()
     errors: list[BaseException] = []
     engine.connect("finished-utterance", lambda **_: done.set())
@@ -248,23 +247,6 @@ def _speak_run(texts: list[str], voice: Voice, wav_paths: list[str]) -> None:
         except BaseException as exc:
             exc.piece = n
             raise
-
-
-def _accept_phonemes() -> None:
-    """Let eSpeak NG read ``[[…]]`` as its phoneme input in this (fresh) process.
-
-    pyttsx3 calls ``espeak_Synth`` with fixed flags; the text front end writes phoneme input for
-    the Mandarin eSpeak NG cannot say from pinyin (xiong, erhua), and only the front end: it
-    neutralises every ``[[`` of the transcript's own text (``audio_pipeline.frontend.utterance``).
-    """
-    from pyttsx3.drivers import _espeak
-
-    synth = _espeak.Synth
-
-    def with_phonemes(text, *args, flags=0, **kwargs):
-        return synth(text, *args, flags=flags | _espeak.PHONEMES, **kwargs)
-
-    _espeak.Synth = with_phonemes
 
 
 def _speak(engine, done: threading.Event, errors: list, text: str, voice: Voice, wav_path: str) -> None:
