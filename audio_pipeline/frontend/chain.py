@@ -2,9 +2,9 @@
 
 ``analyse(text, lang, lexicon)`` runs the chain over one piece's text: the lexicon claims the user's
 words first, then numbers are written out, the rest is cut into words, symbols between Chinese
-words are said in Chinese, Hanzi get their readings,
-eSpeak NG's blind spots become phonemes, and the tokens are joined into the engine's utterance. The
-same function serves a render (:func:`prepare_pieces`) and ``audio-pipeline pronounce``.
+words are said in Chinese, Hanzi get their readings, what eSpeak NG cannot say is respelt, and the
+tokens are joined into the engine's utterance. The same function serves a render
+(:func:`prepare_pieces`) and ``audio-pipeline pronounce``.
 
 What the chain computes is kept in ``<cache>/frontend/``, keyed by the text, the voice's language,
 the lexicon in effect and the chain's names and versions, so a warm render loads neither the

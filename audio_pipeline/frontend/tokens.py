@@ -30,9 +30,9 @@ class Token:
     say: str = ""
     #: Pinyin with tone digits, one syllable per Hanzi of ``say`` (``zh``); the words (``en``).
     reading: str = ""
-    #: What the engine is given for each syllable of a ``zh`` token (tone changes applied; our
-    #: own phoneme input where eSpeak NG has no pinyin for it; "" where a syllable merged into the
-    #: one before it). Empty until the readings pass.
+    #: What the engine is given for each Hanzi of a ``zh`` token: its pinyin, with the 一/不 tone
+    #: changes and the respellings eSpeak NG needs. Empty until the readings pass, and for voices
+    #: that are given the Hanzi.
     syllables: tuple[str, ...] = ()
     #: The pass that claimed the token.
     by: str = ""
