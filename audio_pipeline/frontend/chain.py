@@ -81,22 +81,21 @@ class FrontEnd:
         return None
 
     def utterances(self, items: list[tuple[str, str, Lexicon | None]], jobs: int = 1) -> list[str]:
-        """The utterance of every ``(text, lang, lexicon)``; what is not cached is analysed in
-        ``jobs`` forked processes when there is enough of it (Linux)."""
+        """The utterance of every ``(text, lang, lexicon)``; what is not cached is analysed in up
+        to ``jobs`` forked processes (Linux), so this process never loads the readings' models:
+        the synthesis workers forked from it later stay small."""
         known = self._load()
         keys = [_key(*item) for item in items]
         missing = list(dict.fromkeys(item for item, key in zip(items, keys)
                                      if not isinstance(known.get(key), list) or not known[key]
                                      or not isinstance(known[key][0], str)))
-        if jobs > 1 and len(missing) >= _PARALLEL_FROM and sys.platform.startswith("linux"):
+        if missing and sys.platform.startswith("linux"):
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            if any(lang == "zh" for _, lang, _ in missing):
-                analyse("一个", "zh")  # load the readings' models once, shared by the forked workers
-            context = multiprocessing.get_context("fork")
-            chunk = max(1, len(missing) // (4 * jobs))
-            with ProcessPoolExecutor(min(jobs, 8), mp_context=context) as pool:
+            workers = max(1, min(jobs, 8, -(-len(missing) // _PER_WORKER)))
+            chunk = max(1, len(missing) // (4 * workers))
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 for (_, _, lex), result in zip(missing, pool.map(_analyse_item, missing, chunksize=chunk)):
                     self._keep(result, lex)
         for text, lang, lex in missing:
@@ -147,8 +146,8 @@ def prepare_pieces(pieces: tuple[Piece, ...], lexicons: dict[str, Lexicon] | Non
     return out
 
 
-#: Fewest texts to analyse that are worth forking workers for (each takes about 5 ms).
-_PARALLEL_FROM = 64
+#: Texts to analyse per extra worker: loading the models costs a worker about 1 s of CPU, a text 2.5 ms.
+_PER_WORKER = 200
 
 
 def _key(text: str, lang: str, lex: Lexicon | None) -> str:
