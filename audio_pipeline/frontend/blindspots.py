@@ -19,10 +19,12 @@ from dataclasses import replace
 
 from .tokens import ZH, Draft
 
-NAME, VERSION = "blindspots", 2
+NAME, VERSION = "blindspots", 3
 
 #: Syllables eSpeak NG has no pinyin for, and the respelling it reads with its Mandarin phonemes.
-RESPELL = {"xiong": "xong", "qiong": "qong", "jiong": "jong"}
+RESPELL = {"xiong": "xong", "qiong": "qong", "jiong": "jong",
+           # interjections (嗯 ng, 呣 m, 噷 hm, 哼 hng) and a rare variant, near enough
+           "n": "en", "ng": "en", "m": "mu", "hm": "hen", "hng": "heng", "wong": "weng"}
 # 儿 after these is erhua even where the readings give it a full er2 (这儿, 一会儿, 一点儿, 玩儿);
 # elsewhere (女儿, 婴儿, 儿子) it is a syllable of its own.
 _ERHUA_AFTER = set("这那哪会点玩事今明昨块味活伴空画歌劲词字趟份样边天片兜哥个盖根头号面门")

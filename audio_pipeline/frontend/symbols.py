@@ -3,7 +3,8 @@
 eSpeak NG's Mandarin voice reads ``/`` as the English word "slash" (in Hanzi or pinyin alike:
 深度学习/机器学习), ``+`` as "plus", ``&`` as "and", ``*`` as "asterisk". For a Mandarin voice,
 ``&``, ``+`` and ``=`` between Chinese words become 和, 加 and 等于; ``/`` becomes a pause (a comma),
-and ``* # ~ \\ |`` are not spoken. Next to Latin letters (C++, AT&T) they are left alone.
+and ``* # ~ \\ |`` and the middle dots of names (迈克尔·乔丹, 泗川・永春: "Japanese" to eSpeak NG) are
+not spoken. Next to Latin letters (C++, AT&T) they are left alone.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from dataclasses import replace
 
 from .tokens import EN, PUNCT, ZH, Draft, Token
 
-NAME, VERSION = "symbols", 1
+NAME, VERSION = "symbols", 2
 
 _WORDS = {"&": "和", "+": "加", "=": "等于"}
 _PAUSE = {"/": "，", "／": "，"}
-_SILENT = set("*#~\\|＊＃～")
+_SILENT = set("*#~\\|＊＃～・·•‧")
 
 
 def run(draft: Draft, lexicon=None) -> Draft:
