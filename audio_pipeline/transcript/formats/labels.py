@@ -1,0 +1,35 @@
+"""Plain speaker labels: ``JG: …``, ``Joseph Gonzalez：…``, ``[00:01:02] Adam Jonas: …``.
+
+The bundled panel's format, generalised: initials or full names followed by ``:`` or ``：``, a
+timestamp before the name, in brackets after it (``Name (0:01:47):``) or alone after the colon.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ...model import Transcript
+from .labelled import NAME, TS, TSX, Label, leading_time, read_labelled
+
+NAME_FORMAT = "labels"
+# A doubled label ("YJ   YJ:") is a transcription slip for one label.
+_LABEL = re.compile(rf"^(?:(?P<t0>{TSX})\s*)?(?P<name>{NAME})(?:\s+(?P=name))?"
+                    rf"\s*(?:\\?[\[(（]\s*(?P<t1>{TS})\s*\\?[\])）])?\s*[:：](?!//)\s*")
+
+
+def match(line: str) -> Label | None:
+    """The label a paragraph starts with, if any."""
+    m = _LABEL.match(line.strip())
+    if not m:
+        return None
+    return Label(m["name"].replace("\u00a0", " "), line.strip()[m.end():], leading_time(m["t0"] or m["t1"] or ""))
+
+
+def detect(text: str) -> float:
+    """Likely when several paragraphs start with a label; the fallback reader otherwise."""
+    hits = sum(1 for line in text.split("\n")[:400] if match(line))
+    return 0.6 if hits >= 2 else 0.3 if hits else 0.05
+
+
+def read(text: str, path: str) -> Transcript:
+    return read_labelled(text, path, NAME_FORMAT, match)
