@@ -40,6 +40,10 @@ TranscriptArg = Annotated[Optional[Path], typer.Argument(help="Transcript file (
                                                          show_default=False)]
 VoicesOpt = Annotated[Optional[Path], typer.Option("--voices", help="Casting file (default: ./voices.toml if present; "
                                                                      "'none' for automatic casting).")]
+InputFormatOpt = Annotated[Optional[str], typer.Option("--input-format", help="Transcript format: labels, markdown, "
+                                                     "webvtt, srt, json or html (default: detected).")]
+EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Transcript text encoding, e.g. gb18030 "
+                                                "(default: detected: UTF-8, UTF-16 with BOM, GB18030, …).")]
 VoiceOpt = Annotated[Optional[list[str]], typer.Option("--voice", help="Override one speaker: "
                                                                          "SPEAKER=VOICE_ID[+VARIANT][,rate=..,pitch=..]. Repeatable.")]
 
@@ -101,13 +105,14 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
            audio_format: Annotated[str, typer.Option("--format", help="Container: mp3, m4b (AAC) or opus.")] = "mp3",
            bitrate: Annotated[Optional[int], typer.Option("--bitrate", min=8, max=320,
                                                           help="kbit/s (default: mp3 64, m4b 64, opus 32).")] = None,
-           clips: Annotated[bool, typer.Option("--clips", help="Also write one clip per chapter into OUT/<slug>/clips/.")] = False) -> None:
+           clips: Annotated[bool, typer.Option("--clips", help="Also write one clip per chapter into OUT/<slug>/clips/.")] = False,
+           input_format: InputFormatOpt = None, encoding: EncodingOpt = None) -> None:
     """Render TRANSCRIPT into OUT/<slug>.mp3 (tags, chapters), .vtt, .srt, .chapters.json and .json."""
     from .tts.engine import describe_early
 
     extra = {"jobs": jobs} if jobs else {}
     settings = _settings(transcript, voices, out_dir=out_dir, audio_format=audio_format.lower(),
-                         bitrate_kbps=bitrate, clips=clips,
+                         bitrate_kbps=bitrate, clips=clips, input_format=input_format, encoding=encoding,
                          cache_dir=None if no_cache else (cache_dir or default_cache_dir()), **extra)
     describe_early(settings.engine)  # runs while the pipeline's modules load
     from .pipeline import render as run
@@ -133,16 +138,19 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
 
 @app.command()
 def inspect(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: VoiceOpt = None,
-            recast: Annotated[Optional[int], typer.Option("--recast")] = None) -> None:
+            recast: Annotated[Optional[int], typer.Option("--recast")] = None,
+            input_format: InputFormatOpt = None, encoding: EncodingOpt = None) -> None:
     """Show speakers, their voices and turn counts, and the chapters, without synthesizing."""
     from rich.table import Table
 
     from .pipeline import prepare
 
-    plan = prepare(_settings(transcript, voices), voice_overrides=tuple(voice or ()), recast=recast)
+    plan = prepare(_settings(transcript, voices, input_format=input_format, encoding=encoding),
+                   voice_overrides=tuple(voice or ()), recast=recast)
     meta = plan.transcript.metadata
     out = _console()
     out.print(f"[bold]{meta.title}[/]  {meta.show}  {meta.date}  ({meta.language})", highlight=False)
+    out.print(f"read as {plan.transcript.format}, {plan.transcript.encoding}", highlight=False)
     speakers = Table("code", "name", "role", "turns", "voice", title="Speakers")
     for s in plan.transcript.speakers:
         code = s.code + (f" ({', '.join(s.aliases)})" if s.aliases else "")
@@ -183,12 +191,13 @@ def voices(lang: Annotated[Optional[str], typer.Option("--lang", help="Only voic
 
 @app.command()
 def cast(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: VoiceOpt = None,
-         recast: Annotated[Optional[int], typer.Option("--recast")] = None) -> None:
+         recast: Annotated[Optional[int], typer.Option("--recast")] = None,
+         input_format: InputFormatOpt = None, encoding: EncodingOpt = None) -> None:
     """Print a commented casting file for TRANSCRIPT's speakers (edit it, pass it back with --voices)."""
     from .casting import casting_file_text
     from .pipeline import prepare
 
-    plan = prepare(_settings(transcript, voices), voice_overrides=tuple(voice or ()), recast=recast)
+    plan = prepare(_settings(transcript, voices, input_format=input_format, encoding=encoding), voice_overrides=tuple(voice or ()), recast=recast)
     sys.stdout.write(casting_file_text(plan.transcript, plan.cast, plan.engine))
 
 
@@ -198,11 +207,12 @@ def preview(speaker: Annotated[str, typer.Argument(help="Speaker code, e.g. JG."
             voices: VoicesOpt = None, voice: VoiceOpt = None,
             recast: Annotated[Optional[int], typer.Option("--recast")] = None,
             out_dir: Annotated[Path, typer.Option("--out")] = Path("output"),
-            seconds: Annotated[float, typer.Option("--seconds", min=1, max=120)] = 8.0) -> None:
+            seconds: Annotated[float, typer.Option("--seconds", min=1, max=120)] = 8.0,
+            input_format: InputFormatOpt = None, encoding: EncodingOpt = None) -> None:
     """Render a few seconds of SPEAKER's first turn, to audition a voice."""
     from .pipeline import preview as run
 
-    path = run(_settings(transcript, voices, out_dir=out_dir), speaker, voice_overrides=tuple(voice or ()),
+    path = run(_settings(transcript, voices, out_dir=out_dir, input_format=input_format, encoding=encoding), speaker, voice_overrides=tuple(voice or ()),
                recast=recast, seconds=seconds)
     _say(str(path), mark="✓", colour="green")
 

@@ -52,7 +52,7 @@ class RenderResult:
 
 def prepare(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast: int | None = None) -> Plan:
     """Parse, find chapters and cast voices (no synthesis)."""
-    transcript = read_transcript(settings.transcript)
+    transcript = read_transcript(settings.transcript, input_format=settings.input_format, encoding=settings.encoding)
     chapters = find_chapters(transcript)
     engine = load_engine(settings.engine).info()
     casting = load_casting(settings.voices) if settings.voices else None

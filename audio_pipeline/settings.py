@@ -76,6 +76,10 @@ class Settings:
     trim_dbfs: float = -50.0
     #: Silence kept at each trimmed edge.
     keep_ms: int = 30
+    #: The transcript's format (``labels``, ``markdown``, ``webvtt``, …); None detects it.
+    input_format: str | None = None
+    #: The transcript's text encoding; None detects it (BOM, UTF-8, GB18030, …).
+    encoding: str | None = None
 
     @property
     def bitrate(self) -> int:

@@ -51,7 +51,8 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> tuple[str, st
         except LookupError:
             raise TranscriptError(f"unknown encoding {encoding!r}", path=path,
                                   hint="name one such as utf-8, utf-16, gb18030 or cp1252") from None
-        return _strict(data, codec, path, f"is not valid {encoding}", f"check --encoding {encoding}"), codec
+        return _strict(data, codec, path, f"is not valid {encoding}",
+                       "name its real encoding with --encoding, or leave it out to detect it"), codec
     for bom, name in _BOMS:
         if data.startswith(bom):
             return _strict(data[len(bom):], name, path, f"is not valid {name.removesuffix('-sig')}",

@@ -74,7 +74,7 @@ class TranscriptBuilder:
         self.roles: dict[str, str] = {}  # name or code (lower case) → role, from front matter
         self._turns: list[_RawTurn] = []
         self._open = False
-        self._stages: list[tuple[str, int, int]] = []
+        self._stages: list[tuple[str, int, int, bool]] = []  # text, line, raw turn after it, inline
         self._headings: list[tuple[str, int, int, int]] = []
         self._notes: list[str] = []
 
@@ -126,13 +126,13 @@ class TranscriptBuilder:
             turn.time = time
         spoken, directions = clean_speech(text)
         for note in directions:
-            self._stages.append((note, line, len(self._turns) - 1 if spoken else len(self._turns)))
+            self._stages.append((note, line, len(self._turns) - 1 if spoken else len(self._turns), True))
         if spoken:
             turn.paragraphs.append(Paragraph(spoken, line))
 
     def add_stage(self, text: str, line: int) -> None:
         self._open = False
-        self._stages.append((text, line, len(self._turns)))
+        self._stages.append((text, line, len(self._turns), False))
 
     def add_heading(self, text: str, level: int, line: int) -> None:
         self._open = False
@@ -154,14 +154,14 @@ class TranscriptBuilder:
             if who.role == PSEUDO:
                 words = " ".join(p.text for p in t.paragraphs)
                 # A break separates what comes before and after it, even one speaker's words.
-                stages.append((f"{who.name}: {words}" if words else who.name, t.line, i + 1))
+                stages.append((f"{who.name}: {words}" if words else who.name, t.line, i + 1, False))
             elif not t.paragraphs:
                 warnings.append(f"line {t.line}: {t.label!r} has no words after the label (turn skipped)")
             else:
                 kept.append((i, t))
         turns: list[Turn] = []
         first_of: dict[int, int] = {}  # raw index → index of the turn it became
-        barriers = {s[2] for s in stages} | {h[2] for h in self._headings}
+        barriers = {s[2] for s in stages if not s[3]} | {h[2] for h in self._headings}
         for i, t in kept:
             code = code_of[t.label]
             if turns and turns[-1].speaker == code and i not in barriers:
@@ -198,7 +198,7 @@ class TranscriptBuilder:
                             category=self.meta.get("category", ""), language=language, extra=tuple(self.extra))
         return Transcript(
             self.path, metadata, tuple(listed), tuple(turns),
-            tuple(sorted((StageDirection(text, line, at(b)) for text, line, b in stages), key=lambda s: s.line)),
+            tuple(sorted((StageDirection(text, line, at(b)) for text, line, b, _ in stages), key=lambda s: s.line)),
             tuple(Heading(text, line, at(b), level) for text, line, b, level in self._headings),
             format=self.format, warnings=tuple(warnings))
 

@@ -60,6 +60,9 @@ def read_cues(cues: list[Cue], path: str, fmt: str, voice: Callable[[str], tuple
         label = plain_label(rest) if name is None else None
         parsed.append((cue, name, rest, label))
     counts = Counter(label.name for *_, label in parsed if label)
+    accepted = {name for name in counts if _acceptable(name, counts[name], set())}
+    if not accepted and not any(name for _, name, _, _ in parsed):  # "Ann: …" once: still the only names
+        accepted = set(counts)
     speaking: str | None = None
     words: list[str] = []
     start_line = 0
@@ -71,7 +74,7 @@ def read_cues(cues: list[Cue], path: str, fmt: str, voice: Callable[[str], tuple
         words = []
 
     for cue, name, rest, label in parsed:
-        if label and _acceptable(label.name, counts[label.name], set()):
+        if label and label.name in accepted:
             name, rest = label.name, label.rest
         rest = strip_tags(rest).strip()
         if (note := whole_direction(rest)) is not None:

@@ -24,6 +24,8 @@ class Label(NamedTuple):
     name: str
     rest: str
     time: float | None
+    #: Written in a way prose never is (in bold, or with a timestamp): a label even if seen once.
+    strong: bool = False
 
 
 #: Finds a label at the start of a paragraph (or None); the name is a candidate until accepted.
@@ -67,7 +69,10 @@ def read_labelled(text: str, path: str, fmt: str, match: LabelMatcher) -> "Trans
         for line in block_lines:
             if r := _ROSTER.match(line):
                 roster_names |= {r["code"], r["name"].split("(")[0].split("（")[0].strip().lower()}
-    accepted = {name for name in counts if _acceptable(name, counts[name], roster_names)}
+    strong = {m.name for m, _ in found if m.strong and m.name.lower().rstrip(".") not in _NOT_NAMES}
+    accepted = strong | {name for name in counts if _acceptable(name, counts[name], roster_names)}
+    if not accepted:  # a short exchange of one-word names, each seen once ("Ann: Hi. / Bob: Yo.")
+        accepted = {name for name in counts if name.lower().rstrip(".") not in _NOT_NAMES}
     after_image = False
     for line_no, block_lines in blocks:
         first = block_lines[0].strip()

@@ -22,7 +22,8 @@ def match(line: str) -> Label | None:
     m = _LABEL.match(line.strip())
     if not m:
         return None
-    return Label(m["name"].replace("\u00a0", " "), line.strip()[m.end():], leading_time(m["t0"] or m["t1"] or ""))
+    return Label(m["name"].replace("\u00a0", " "), line.strip()[m.end():], leading_time(m["t0"] or m["t1"] or ""),
+                 strong=bool(m["t0"] or m["t1"]))
 
 
 def detect(text: str) -> float:

@@ -22,7 +22,7 @@ def _markdown_label(line: str) -> Label | None:
     if not m or not (m["c1"] or m["c2"] or m["t0"]):
         return None
     return Label(m["name"].rstrip(".").replace("\u00a0", " "), line.strip()[m.end():],
-                 leading_time(m["t0"] or m["t1"] or ""))
+                 leading_time(m["t0"] or m["t1"] or ""), strong=True)
 
 
 def match(line: str) -> Label | None:
@@ -33,7 +33,8 @@ def match(line: str) -> Label | None:
 def detect(text: str) -> float:
     """Likely when several paragraphs start with a name in bold or italics."""
     hits = sum(1 for line in text.split("\n")[:400] if _markdown_label(line))
-    return 0.8 if hits >= 2 else 0.4 if hits else 0.0
+    # One bold label is enough: this reader reads plain labels too, the plain reader no bold ones.
+    return 0.8 if hits >= 2 else 0.65 if hits else 0.0
 
 
 def read(text: str, path: str) -> Transcript:
