@@ -61,8 +61,6 @@ def read_cues(cues: list[Cue], path: str, fmt: str, voice: Callable[[str], tuple
         parsed.append((cue, name, rest, label))
     counts = Counter(label.name for *_, label in parsed if label)
     accepted = {name for name in counts if _acceptable(name, counts[name], set())}
-    if not accepted and not any(name for _, name, _, _ in parsed):  # "Ann: …" once: still the only names
-        accepted = set(counts)
     speaking: str | None = None
     words: list[str] = []
     start_line = 0

@@ -71,8 +71,6 @@ def read_labelled(text: str, path: str, fmt: str, match: LabelMatcher) -> "Trans
                 roster_names |= {r["code"], r["name"].split("(")[0].split("（")[0].strip().lower()}
     strong = {m.name for m, _ in found if m.strong and m.name.lower().rstrip(".") not in _NOT_NAMES}
     accepted = strong | {name for name in counts if _acceptable(name, counts[name], roster_names)}
-    if not accepted:  # a short exchange of one-word names, each seen once ("Ann: Hi. / Bob: Yo.")
-        accepted = {name for name in counts if name.lower().rstrip(".") not in _NOT_NAMES}
     after_image = False
     for line_no, block_lines in blocks:
         first = block_lines[0].strip()
@@ -123,7 +121,9 @@ def read_labelled(text: str, path: str, fmt: str, match: LabelMatcher) -> "Trans
 
 
 def _acceptable(name: str, count: int, roster: set[str]) -> bool:
-    """Is a candidate label a speaker? Initials, role words, roster names, full names, or repeated."""
+    """Is a candidate label a speaker? Initials, role words, roster names, and capitalised names other
+    than words that head a note in prose (``Note:``, ``Update:``); a name seen once is still a speaker
+    (with a warning), since speaking a label aloud is the worse mistake."""
     if name in roster or name.lower() in roster or role_of(name):
         return True
     if _INITIALS.match(name):
@@ -133,7 +133,7 @@ def _acceptable(name: str, count: int, roster: set[str]) -> bool:
     words = name.split()
     if len(words) >= 2:
         return all(w[0].isupper() or w[0].isdigit() or len(w) <= 3 for w in words) and initials(name) != ""
-    return count >= 2
+    return True
 
 
 def _front_matter(lines: list[str], b: TranscriptBuilder, path: str) -> int:
