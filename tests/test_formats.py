@@ -231,3 +231,37 @@ def test_language_from_front_matter_or_text():
     assert parse_transcript(de).metadata.language == "de"
     assert parse_transcript("---\nlang: fr-CA\n---\n" + de).metadata.language == "fr"
     assert parse_transcript("Ann: Hi.\n").metadata.language == "en"
+
+
+def test_html_page_with_bold_names():
+    page = ("<!DOCTYPE html><html><head><title>x</title><style>p{}</style></head><body>\n"
+            "<h1>Episode 12: Rust in production</h1>\n"
+            "<p><strong>Ann Lee:</strong> Welcome to the show &amp; thanks for listening.</p>\n"
+            "<p><strong>Bob Stone:</strong> Glad to be here. <em>Really.</em></p>\n"
+            "<h2>Part two</h2>\n"
+            '<p><b>Ann Lee</b>: Let us talk about <a href="https://rust-lang.org">Rust</a>.</p>\n'
+            "<p>It is a language. [laughter]</p>\n"
+            "<figure><img src=a.png><figcaption>A photo</figcaption></figure>\n"
+            "<p><strong>Bob Stone:</strong> Yes.</p>\n</body></html>\n")
+    t = parse_transcript(page)
+    assert (t.format, t.metadata.title) == ("html", "Episode 12: Rust in production")
+    assert [(x.speaker, x.line, [p.text for p in x.paragraphs]) for x in t.turns] == [
+        ("AL", 3, ["Welcome to the show & thanks for listening."]), ("BS", 4, ["Glad to be here. Really."]),
+        ("AL", 6, ["Let us talk about Rust.", "It is a language."]), ("BS", 9, ["Yes."])]
+    assert [(h.text, h.line, h.before_turn) for h in t.headings] == [("Part two", 5, 2)]
+    assert [(d.text, d.line) for d in t.stage_directions] == [("laughter", 7)]
+
+
+def test_command_line_options_and_one_line_errors(tmp_path):
+    from conftest import run_cli
+
+    shown = run_cli("inspect", str(DATA / "short-panel.gb18030.txt"), "--encoding", "gb18030", cwd=tmp_path)
+    assert shown.returncode == 0 and "read as labels, gb18030" in shown.stdout
+    forced = run_cli("cast", str(DATA / "voices.vtt"), "--input-format", "webvtt", cwd=tmp_path)
+    assert forced.returncode == 0 and "[speakers.AL]" in forced.stdout
+    wrong = run_cli("inspect", str(DATA / "voices.vtt"), "--input-format", "docx", cwd=tmp_path)
+    assert wrong.returncode == 2 and wrong.stderr.strip().count("\n") == 0
+    assert "unknown input format 'docx'" in wrong.stderr
+    (tmp_path / "bad.txt").write_bytes(b"JG: ok\n\nGG: \xff\xfe\x00\x00 bad\n")
+    binary = run_cli("inspect", "bad.txt", cwd=tmp_path)
+    assert binary.returncode == 2 and binary.stderr.startswith("error: bad.txt:1: looks like a binary file")

@@ -74,14 +74,9 @@ def read(text: str, path: str) -> Transcript:
     runs = [r for r in runs if r[2]]
     if any(kind == "cite" for kind, _, _ in runs):
         return _read_cited(runs, path)
-    # Other pages: one paragraph per block, read as Markdown names; blank lines keep source lines.
-    out: list[str] = []
-    for kind, line, t in runs:
-        while len(out) < line - 1:
-            out.append("")
-        prefix = "#" * int(kind[1]) + " " if re.fullmatch(r"h\d", kind) else ""
-        out += ["", prefix + t, ""]
-    return read_labelled("\n".join(out), path, NAME_FORMAT, markdown.match)
+    # Other pages: one paragraph per block, read like Markdown names.
+    blocks = [(line, [("#" * int(kind[1]) + " " if re.fullmatch(r"h\d", kind) else "") + t]) for kind, line, t in runs]
+    return read_labelled(text, path, NAME_FORMAT, markdown.match, blocks)
 
 
 def _read_cited(runs: list[tuple[str, int, str]], path: str) -> Transcript:

@@ -56,12 +56,17 @@ _NOT_NAMES = {"note", "notes", "update", "edit", "example", "summary", "source",
               "answer", "question", "http", "https", "re", "ps", "p.s", "nb", "i.e", "e.g", "step", "todo"}
 
 
-def read_labelled(text: str, path: str, fmt: str, match: LabelMatcher) -> "Transcript":
-    """Walk ``text`` paragraph by paragraph with ``match`` finding labels; build the transcript."""
-    lines = text.split("\n")
+def read_labelled(text: str, path: str, fmt: str, match: LabelMatcher,
+                  blocks: list[tuple[int, list[str]]] | None = None) -> "Transcript":
+    """Walk ``text`` paragraph by paragraph with ``match`` finding labels; build the transcript.
+
+    A reader that has already cut its input into paragraphs (HTML) passes them as ``blocks``:
+    (1-based line, lines of the paragraph).
+    """
     b = TranscriptBuilder(path, fmt)
-    body_start = _front_matter(lines, b, path)
-    blocks = list(_blocks(lines, body_start, match))
+    if blocks is None:
+        lines = text.split("\n")
+        blocks = list(_blocks(lines, _front_matter(lines, b, path), match))
     found = [(m, block) for block in blocks if (m := match(block[1][0]))]
     counts = Counter(m.name for m, _ in found)
     roster_names = set()
