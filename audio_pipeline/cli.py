@@ -162,7 +162,7 @@ def inspect(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: V
         line = plan.transcript.turns[c.turn].paragraphs[c.paragraph].line
         chapters.add_row(str(c.index), c.title, plan.names.get(c.asked_by, "—") if c.asked_by else "—", str(line))
     out.print(chapters)
-    for warning in plan.cast.warnings:
+    for warning in plan.transcript.warnings + plan.cast.warnings:
         _say(warning, mark="warning:", colour="yellow", err=True)
 
 

@@ -106,7 +106,7 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
             manifest_path = settings.out_dir / f"{_slug(timeline)}.json"
             write_manifest(manifest_path, build_manifest(timeline, files, stats))
     return RenderResult(settings.out_dir / files["episode"], manifest_path, files, timeline,
-                        len(pieces) - reused, reused, plan.cast.warnings)
+                        len(pieces) - reused, reused, plan.transcript.warnings + plan.cast.warnings)
 
 
 @contextlib.contextmanager
