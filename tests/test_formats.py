@@ -204,6 +204,14 @@ def test_detection_and_forcing():
     ("* JG: Joseph Gonzalez\n* YQ: Yangqing Jia (Facebook)\n\nJG: a\n\nYJ: b\n", [("JG", "a"), ("YQ", "b")]),
     ("• JG: Joseph Gonzalez\n• GG: Garth Gibson\n\nJG: a\n\nGG: b\n", [("JG", "a"), ("GG", "b")]),
     ("+ JG: Joseph Gonzalez\n+ GG: Garth Gibson\n\nJG: a\nGG: b\n", [("JG", "a"), ("GG", "b")]),
+    ("Speaker 1 (00:00):\nHello there.\n\nSpeaker 2 (00:15):\nThanks.\n", [("Speaker 1", "Hello there."), ("Speaker 2", "Thanks.")]),
+    ("Ann Lee  0:00\nHello there.\nMore.\n\nBob Stone  0:15\nThanks.\n", [("AL", "Hello there. More."), ("BS", "Thanks.")]),
+    ("Lex Fridman (00:00:00) The following.\n\nElon Musk (00:01:02) Yeah.\n", [("LF", "The following."), ("EM", "Yeah.")]),
+    ("**Ann Lee** (00:12:34): Hi.\n\n**Bob** [00:12:40] Yo.\n", [("AL", "Hi."), ("Bob", "Yo.")]),
+    ("JOHN SMITH: Hello.\n\nMARY JONES: Hi John.\n", [("JS", "Hello."), ("MJ", "Hi John.")]),
+    ("Meeting at 3:30\n\nNote: prose.\n\nAnn: Hi.\n\nBob: Yo.\n", [("Ann", "Hi."), ("Bob", "Yo.")]),
+    ("WEBVTT\n\n00:00.000 --> 00:02.000\n>> ANN: hello there\n\n00:02.000 --> 00:04.000\nhello there\nhow are you\n\n"
+     "00:04.000 --> 00:06.000\n>> BOB: fine\n", [("ANN", "hello there how are you"), ("BOB", "fine")]),
 ])
 def test_label_variants(text, expected):
     t = parse_transcript(text)

@@ -18,6 +18,7 @@ from .labelled import _acceptable
 from .labels import match as plain_label
 
 ARROW = re.compile(r"^\s*(?P<start>[\d:.,]+)\s*-->\s*(?P<end>[\d:.,]+)")
+_CHEVRONS = re.compile(r"^\s*(?:>>|&gt;&gt;)\s*")
 #: Name of a speaker when a caption file names nobody.
 UNNAMED = "Speaker"
 
@@ -55,8 +56,16 @@ def read_cues(cues: list[Cue], path: str, fmt: str, voice: Callable[[str], tuple
     """
     b = TranscriptBuilder(path, fmt)
     parsed = []
+    previous: tuple[str, ...] = ()
     for cue in cues:
-        name, rest = voice(" ".join(cue.lines))
+        lines = list(cue.lines)
+        # Rolling captions (YouTube) repeat the previous cue's last line first.
+        head = strip_tags(lines[0]).strip() if lines else ""
+        if previous and head and strip_tags(previous[-1]).strip().endswith(head) and len(lines) > 1:
+            lines = lines[1:]
+        previous = cue.lines
+        # Broadcast captions mark a change of speaker with ">>".
+        name, rest = voice(_CHEVRONS.sub("", " ".join(lines)))
         label = plain_label(rest) if name is None else None
         parsed.append((cue, name, rest, label))
     counts = Counter(label.name for *_, label in parsed if label)

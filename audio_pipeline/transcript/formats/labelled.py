@@ -137,7 +137,7 @@ def _acceptable(name: str, count: int, roster: set[str]) -> bool:
         return False
     words = name.split()
     if len(words) >= 2:
-        return all(w[0].isupper() or w[0].isdigit() or len(w) <= 3 for w in words) and initials(name) != ""
+        return all(w[0].isupper() or w[0].isdigit() or re.fullmatch(_PARTICLE, w) for w in words[1:])
     return True
 
 

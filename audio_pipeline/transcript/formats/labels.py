@@ -1,4 +1,5 @@
-"""Plain speaker labels: ``JG: …``, ``Joseph Gonzalez：…``, ``[00:01:02] Adam Jonas: …``.
+"""Plain speaker labels: ``JG: …``, ``Joseph Gonzalez：…``, ``[00:01:02] Adam Jonas: …``,
+``Speaker 1 (00:00):``, ``Lex Fridman (00:01:02) …`` and Otter's ``Ann Lee  0:00`` line.
 
 The bundled panel's format, generalised: initials or full names followed by ``:`` or ``：``, a
 timestamp before the name, in brackets after it (``Name (0:01:47):``) or alone after the colon.
@@ -17,10 +18,17 @@ _LABEL = re.compile(rf"^(?:(?P<t0>{TSX})\s*)?(?P<name>{NAME})(?:\s+(?P=name))?"
                     rf"\s*(?:\\?[\[(（]\s*(?P<t1>{TS})\s*\\?[\])）])?\s*[:：](?!//)\s*")
 
 
+# "Lex Fridman (00:01:02) Words…" and Otter's "Ann Lee  0:00" line: a timestamp stands in for the colon.
+_NAME_TIME = re.compile(rf"^(?P<name>{NAME})\s*(?:\\?[\[(（]\s*(?P<t1>{TS})\s*\\?[\])）]|(?P<t2>{TS})$)\s*")
+
+
 def match(line: str) -> Label | None:
     """The label a paragraph starts with, if any."""
     m = _LABEL.match(line.strip())
     if not m:
+        if (t := _NAME_TIME.match(line.strip())) and _capitalised(t["name"]):
+            return Label(t["name"].replace("\u00a0", " "), line.strip()[t.end():],
+                         leading_time(t["t1"] or t["t2"]), strong=True)
         return None
     return Label(m["name"].replace("\u00a0", " "), line.strip()[m.end():], leading_time(m["t0"] or m["t1"] or ""),
                  strong=bool(m["t0"] or m["t1"]))
@@ -34,3 +42,9 @@ def detect(text: str) -> float:
 
 def read(text: str, path: str) -> Transcript:
     return read_labelled(text, path, NAME_FORMAT, match)
+
+
+def _capitalised(name: str) -> bool:
+    """Every word of a name starts with a capital (or is a number): "Ann Lee", not "meeting at"."""
+    return all(w[0].isupper() or w[0].isdigit() for w in name.split())
+

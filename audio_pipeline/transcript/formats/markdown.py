@@ -14,15 +14,16 @@ from .labelled import NAME, TS, TSX, Label, leading_time, read_labelled
 
 NAME_FORMAT = "markdown"
 _LABEL = re.compile(rf"^(?:(?P<t0>{TSX})\s*)?(?P<m>\*\*|__|\*|_)\s*(?P<name>{NAME})"
-                    rf"\s*(?:\\?[\[(（]\s*(?P<t1>{TS})\s*\\?[\])）])?\s*(?P<c1>[:：])?\s*(?P=m)\s*(?P<c2>[:：])?\s*")
+                    rf"\s*(?:\\?[\[(（]\s*(?P<t1>{TS})\s*\\?[\])）])?\s*(?P<c1>[:：])?\s*(?P=m)"
+                    rf"\s*(?:\\?[\[(（]\s*(?P<t2>{TS})\s*\\?[\])）])?\s*(?P<c2>[:：])?\s*")
 
 
 def _markdown_label(line: str) -> Label | None:
     m = _LABEL.match(line.strip())
-    if not m or not (m["c1"] or m["c2"] or m["t0"]):
+    if not m or not (m["c1"] or m["c2"] or m["t0"] or m["t2"]):
         return None
     return Label(m["name"].rstrip(".").replace("\u00a0", " "), line.strip()[m.end():],
-                 leading_time(m["t0"] or m["t1"] or ""), strong=True)
+                 leading_time(m["t0"] or m["t1"] or m["t2"] or ""), strong=True)
 
 
 def match(line: str) -> Label | None:
