@@ -16,6 +16,7 @@ Roles:
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -177,9 +178,12 @@ class TranscriptBuilder:
             raise TranscriptError("has no speaker turns", path=self.path, line=1,
                                   hint="start each turn with a speaker label, e.g. 'JG: Hello.'")
 
+        kept_raw = sorted(first_of)
+
         def at(raw_index: int) -> int:
-            later = [first_of[i] for i in first_of if i >= raw_index]
-            return min(later) if later else len(turns)
+            """The turn a note before raw turn ``raw_index`` precedes (turns only grow with raw index)."""
+            k = bisect.bisect_left(kept_raw, raw_index)
+            return first_of[kept_raw[k]] if k < len(kept_raw) else len(turns)
 
         language = normalize_language(self.meta.get("language") or self.meta.get("lang") or "") or \
             detect_language(" ".join(t.text for t in turns[:60]))

@@ -1,6 +1,7 @@
 """Podcasting 2.0 JSON transcripts: ``{"version": "1.0.0", "segments": [{speaker, startTime, body}]}``.
 
-Segments may be single words; consecutive segments of one speaker are one turn, their bodies joined
+Segments may be single words (``text`` and ``start``, as speech recognisers write, stand in for
+``body`` and ``startTime``); consecutive segments of one speaker are one turn, their bodies joined
 with spaces (a body ending in a line break ends a paragraph).
 """
 
@@ -32,15 +33,16 @@ def read(text: str, path: str) -> Transcript:
     if not isinstance(segments, list):
         raise TranscriptError("has no 'segments' list", path=path, line=1,
                               hint="a JSON transcript is {\"segments\": [{\"speaker\": …, \"body\": …}]}")
-    # json gives no positions: the n-th "body" key is on the n-th segment's line.
-    lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r'"body"\s*:', text)]
+    # json gives no positions: the n-th "body" (or "text") key is on the n-th segment's line.
+    lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r'"(?:body|text)"\s*:', text)]
     b = TranscriptBuilder(path, NAME_FORMAT)
     for key in ("title", "language", "lang"):
         if isinstance(data.get(key), str):
             b.meta[key] = data[key]
     speaking, words, first_line = None, [], 1
     for n, seg in enumerate(segments):
-        if not isinstance(seg, dict) or not isinstance(seg.get("body", ""), str):
+        body = seg.get("body", seg.get("text", "")) if isinstance(seg, dict) else None
+        if not isinstance(body, str):
             raise TranscriptError(f"segment {n + 1} is not an object with a text 'body'", path=path,
                                   line=lines[n] if n < len(lines) else 1)
         line = lines[n] if n < len(lines) else 1
@@ -49,10 +51,9 @@ def read(text: str, path: str) -> Transcript:
             if words:
                 b.add_speech(" ".join(words), first_line)
             words = []
-            start = seg.get("startTime")
+            start = seg.get("startTime", seg.get("start"))
             b.start_turn(name, line, float(start) if isinstance(start, (int, float)) else None)
             speaking = name
-        body = seg.get("body", "")
         if not words:
             first_line = line
         if body.strip():
