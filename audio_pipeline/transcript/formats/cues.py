@@ -14,7 +14,7 @@ from typing import Callable
 from ...model import Transcript
 from .build import TranscriptBuilder
 from .cleanup import parse_time, strip_tags, whole_direction
-from .labelled import _acceptable
+from .labelled import is_speaker_label
 from .labels import match as plain_label
 
 ARROW = re.compile(r"^\s*(?P<start>[\d:.,]+)\s*-->\s*(?P<end>[\d:.,]+)")
@@ -69,7 +69,7 @@ def read_cues(cues: list[Cue], path: str, fmt: str, voice: Callable[[str], tuple
         label = plain_label(rest) if name is None else None
         parsed.append((cue, name, rest, label))
     counts = Counter(label.name for *_, label in parsed if label)
-    accepted = {name for name in counts if _acceptable(name, counts[name], set())}
+    accepted = {name for name in counts if is_speaker_label(name, set())}
     speaking: str | None = None
     words: list[str] = []
     start_line = 0

@@ -14,7 +14,8 @@ from typing import Callable, NamedTuple
 import yaml
 
 from ...errors import TranscriptError
-from .build import TranscriptBuilder, initials, role_of
+from ...model import Transcript
+from .build import TranscriptBuilder, role_of
 from .cleanup import LEADING_TIME, clean_speech, parse_time, whole_direction
 
 
@@ -57,7 +58,7 @@ _NOT_NAMES = {"note", "notes", "update", "edit", "example", "summary", "source",
 
 
 def read_labelled(text: str, path: str, fmt: str, match: LabelMatcher,
-                  blocks: list[tuple[int, list[str]]] | None = None) -> "Transcript":
+                  blocks: list[tuple[int, list[str]]] | None = None) -> Transcript:
     """Walk ``text`` paragraph by paragraph with ``match`` finding labels; build the transcript.
 
     A reader that has already cut its input into paragraphs (HTML) passes them as ``blocks``:
@@ -75,7 +76,7 @@ def read_labelled(text: str, path: str, fmt: str, match: LabelMatcher,
             if r := _ROSTER.match(line):
                 roster_names |= {r["code"], r["name"].split("(")[0].split("（")[0].strip().lower()}
     strong = {m.name for m, _ in found if m.strong and m.name.lower().rstrip(".") not in _NOT_NAMES}
-    accepted = strong | {name for name in counts if _acceptable(name, counts[name], roster_names)}
+    accepted = strong | {name for name in counts if is_speaker_label(name, roster_names)}
     after_image = False
     for line_no, block_lines in blocks:
         first = block_lines[0].strip()
@@ -125,7 +126,7 @@ def read_labelled(text: str, path: str, fmt: str, match: LabelMatcher,
     return b.finish()
 
 
-def _acceptable(name: str, count: int, roster: set[str]) -> bool:
+def is_speaker_label(name: str, roster: set[str]) -> bool:
     """Is a candidate label a speaker? Initials, role words, roster names, and capitalised names other
     than words that head a note in prose (``Note:``, ``Update:``); a name seen once is still a speaker
     (with a warning), since speaking a label aloud is the worse mistake."""
