@@ -150,7 +150,7 @@ def inspect(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: V
     meta = plan.transcript.metadata
     out = _console()
     out.print(f"[bold]{meta.title}[/]  {meta.show}  {meta.date}  ({meta.language})", highlight=False)
-    out.print(f"read as {plan.transcript.format}, {plan.transcript.encoding}", highlight=False)
+    out.print(f"format: {plan.transcript.format}  encoding: {plan.transcript.encoding}", highlight=False)
     speakers = Table("code", "name", "role", "turns", "voice", title="Speakers")
     for s in plan.transcript.speakers:
         code = s.code + (f" ({', '.join(s.aliases)})" if s.aliases else "")
