@@ -279,3 +279,22 @@ def user_cover(path: Path) -> Cover:
         return Cover(out.getvalue(), "image/png")
     rgb.save(out, "JPEG", quality=92)
     return Cover(out.getvalue(), "image/jpeg")
+
+
+def episode_cover(transcript, names: dict[str, str], settings) -> Cover:
+    """The cover of an episode: the user's (``settings.cover``) or one drawn from its transcript."""
+    if settings.cover is not None:
+        return user_cover(Path(settings.cover))
+    meta = transcript.metadata
+    title = meta.title or Path(transcript.path).stem
+    people = tuple(names[s.code] for s in transcript.speakers)
+    return make_cover(meta.show, title, people, meta.language, settings.cache_dir)
+
+
+def write_cover(cover: Cover, dest: Path) -> Path:
+    """Write the cover's bytes to ``dest`` atomically."""
+    from ..files import atomic_path
+
+    with atomic_path(dest) as tmp:
+        tmp.write_bytes(cover.data)
+    return dest
