@@ -206,7 +206,7 @@ def wrap(text: str, font, width: int) -> list[str]:
     tokens = re.findall(r"[\u2E80-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF\uFF00-\uFFEF]|[^\s\u2E80-\u9FFF\uAC00-\uD7AF"
                         r"\uF900-\uFAFF\uFF00-\uFFEF]+|\s+", text)
     lines, line = [], ""
-    for token in tokens:
+    for token in _split_long(tokens, font, width):
         candidate = line + token
         if line and font.getlength(candidate.rstrip()) > width:
             lines.append(line.rstrip())
@@ -216,6 +216,20 @@ def wrap(text: str, font, width: int) -> list[str]:
     if line.strip():
         lines.append(line.rstrip())
     return lines
+
+
+def _split_long(tokens: list[str], font, width: int) -> list[str]:
+    """Words wider than a line, cut between characters."""
+    out = []
+    for token in tokens:
+        while font.getlength(token) > width and len(token) > 1:
+            cut = 1
+            while cut < len(token) and font.getlength(token[:cut + 1]) <= width:
+                cut += 1
+            out.append(token[:cut])
+            token = token[cut:]
+        out.append(token)
+    return out
 
 
 def wrap_items(items: tuple[str, ...], font, width: int, separator: str) -> list[str]:
