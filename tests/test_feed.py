@@ -122,6 +122,7 @@ def test_base_url_makes_every_link_absolute(tmp_path):
     render(settings(tmp_path, base_url="https://example.org/pod"))
     root = ET.parse(tmp_path / "out" / "feed.xml").getroot()
     item = root.find("channel/item")
+    assert root.findtext("channel/link") == "https://example.org/pod/"
     assert item.find("enclosure").get("url") == "https://example.org/pod/short-panel.mp3"
     assert item.find(f"{P}chapters").get("url") == "https://example.org/pod/short-panel.chapters.json"
     assert root.find("channel/{http://www.w3.org/2005/Atom}link").get("href") == "https://example.org/pod/feed.xml"

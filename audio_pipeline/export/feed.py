@@ -155,9 +155,9 @@ def build_feed(episodes: list[dict], base_url: str | None, previous: dict[str, d
     show = lead.get("show") or lead.get("title") or "audio_pipeline"
     fg.title(show)
     fg.description(f"{show}: written discussions, read by synthesized voices.")
-    fg.link(href=base or "./")
     if base:
         fg.link(href=base + FEED_NAME, rel="self")
+    fg.link(href=base or "./")  # feedgen makes the last link the channel's <link>
     fg.language(_language(lead.get("language", "en")))
     fg.generator("audio_pipeline", version=__version__)
     fg.podcast.itunes_author(show)
