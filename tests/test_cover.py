@@ -133,3 +133,30 @@ def test_mp3_tag_carries_the_front_cover(tmp_path):
     pictures = ID3(path).getall("APIC")
     assert len(pictures) == 1 and pictures[0].type == 3 and pictures[0].mime == "image/png"
     assert pictures[0].data == cover.data
+
+
+def test_render_with_a_bad_cover_is_one_line_exit_5_and_writes_nothing(tmp_path):
+    from conftest import run_cli
+
+    path = image_file(tmp_path / "small.png", (800, 800))
+    result = run_cli("render", str(Path(__file__).parent / "data" / "short-panel.txt"), "--cover", str(path),
+                     "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 5
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "800×800 pixels, outside 1400–3000" in lines[0]
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_render_with_a_users_cover_embeds_and_writes_it(tmp_path):
+    from mutagen.id3 import ID3
+
+    from audio_pipeline import render
+    from audio_pipeline.settings import Settings
+
+    path = image_file(tmp_path / "mine.jpg", (1600, 1600), fmt="JPEG")
+    result = render(Settings(transcript=Path(__file__).parent / "data" / "short-panel.txt", out_dir=tmp_path / "out",
+                             cache_dir=tmp_path / "cache", engine="fake", jobs=1, cover=path))
+    assert result.files["cover"] == "short-panel.jpg"
+    assert (tmp_path / "out" / "short-panel.jpg").read_bytes() == path.read_bytes()
+    [picture] = ID3(result.episode).getall("APIC")
+    assert picture.mime == "image/jpeg" and picture.data == path.read_bytes()
