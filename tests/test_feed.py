@@ -123,6 +123,7 @@ def test_base_url_makes_every_link_absolute(tmp_path):
     root = ET.parse(tmp_path / "out" / "feed.xml").getroot()
     item = root.find("channel/item")
     assert root.findtext("channel/link") == "https://example.org/pod/"
+    assert root.findtext(f"channel/{P}guid") == "8aa0692c-04e5-512f-ade5-e8788219ab95"
     assert item.find("enclosure").get("url") == "https://example.org/pod/short-panel.mp3"
     assert item.find(f"{P}chapters").get("url") == "https://example.org/pod/short-panel.chapters.json"
     assert root.find("channel/{http://www.w3.org/2005/Atom}link").get("href") == "https://example.org/pod/feed.xml"
@@ -154,3 +155,10 @@ def test_feed_of_a_fixed_timeline_matches_the_golden_file():
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_bytes(data)
     assert data.decode() == golden.read_text(encoding="utf-8")
+
+
+def test_show_guid_follows_the_podcasting_2_rule():
+    from audio_pipeline.export.feed import PodcastIndexExtension
+
+    # the namespace's own example
+    assert PodcastIndexExtension().guid("https://podnews.net/rss/") == "9b024349-ccf0-5f69-a609-6b82873eab3c"

@@ -41,11 +41,31 @@ APPLE_CATEGORIES = ("Arts", "Business", "Comedy", "Education", "Fiction", "Gover
 DEFAULT_CATEGORY = "Technology"
 
 
+#: The namespace of ``podcast:guid`` values (Podcasting 2.0: a UUIDv5 of the feed's URL).
+_FEED_GUID_NS = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+
+
 class PodcastIndexExtension(BaseExtension):
-    """feedgen extension: declares the ``podcast`` namespace on the feed."""
+    """feedgen extension: the ``podcast`` namespace and the channel's ``podcast:guid``."""
+
+    def __init__(self) -> None:
+        self._guid: str | None = None
+
+    def guid(self, feed_url: str) -> str:
+        """Set the show's ``podcast:guid`` from its feed URL (scheme and trailing slashes dropped)."""
+        bare = re.sub(r"^[a-z][a-z0-9+.-]*://", "", feed_url, flags=re.I).rstrip("/")
+        self._guid = str(uuid.uuid5(_FEED_GUID_NS, bare))
+        return self._guid
 
     def extend_ns(self) -> dict[str, str]:
         return {"podcast": PODCAST_NS}
+
+    def extend_rss(self, feed):
+        from feedgen.util import xml_elem
+
+        if self._guid:
+            xml_elem(f"{{{PODCAST_NS}}}guid", feed[0]).text = self._guid
+        return feed
 
 
 class PodcastIndexEntryExtension(BaseEntryExtension):
@@ -157,6 +177,7 @@ def build_feed(episodes: list[dict], base_url: str | None, previous: dict[str, d
     fg.description(f"{show}: written discussions, read by synthesized voices.")
     if base:
         fg.link(href=base + FEED_NAME, rel="self")
+        fg.podcastindex.guid(base + FEED_NAME)
     fg.link(href=base or "./")  # feedgen makes the last link the channel's <link>
     fg.language(_language(lead.get("language", "en")))
     fg.generator("audio_pipeline", version=__version__)
