@@ -60,7 +60,15 @@ def transcript_text(timeline: Timeline, first: int = 0, last: int | None = None)
 
 def write_tags(path: Path, fmt: str, fields: Fields) -> None:
     """Write ``fields`` into the file at ``path`` in the container's own tag format."""
-    {"mp3": _write_id3, "m4b": _write_mp4, "opus": _write_vorbis}[fmt](path, fields)
+    from mutagen import MutagenError
+
+    try:
+        {"mp3": _write_id3, "m4b": _write_mp4, "opus": _write_vorbis}[fmt](path, fields)
+    except MutagenError as exc:  # mutagen wraps a full disk or a size limit: report it as the OSError it is
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, OSError):
+            raise cause from None
+        raise
 
 
 def _date(raw: str) -> str:
