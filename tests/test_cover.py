@@ -15,7 +15,8 @@ from audio_pipeline.errors import ExportError
 from audio_pipeline.export import cover as c
 
 PANEL = ("ezyang's 博客", "Systems ML workshop panel",
-         ("Joseph Gonzalez", "Garth Gibson", "Dawn Song", "John Langford", "Yangqing Jia", "Sarah Bird", "主持人", "观众"))
+         ("Joseph Gonzalez", "Garth Gibson", "Dawn Song", "John Langford", "Yangqing Jia", "Sarah Bird",
+          "主持人", "观众"))
 
 
 @pytest.fixture(scope="module")

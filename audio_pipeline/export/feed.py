@@ -197,7 +197,9 @@ def build_feed(episodes: list[dict], base_url: str | None, previous: dict[str, d
 
 def _add_item(fg, episode: dict, published: datetime, base: str) -> None:
     files = episode["files"]
-    folder_url = lambda rel: base + quote(rel)  # noqa: E731
+    def folder_url(relative: str) -> str:
+        return base + quote(relative)
+
     title = episode.get("title") or episode["slug"]
     names = [s["name"] for s in episode.get("speakers", []) if s.get("role") != "pseudo"]
     entry = fg.add_entry(order="append")
