@@ -57,6 +57,20 @@ def test_every_drawn_string_has_only_characters_the_font_has(sc_characters):
     assert text.show == "Pódcast ezyang's 博客"
 
 
+@pytest.mark.parametrize("title, names", [
+    (PANEL[1], PANEL[2]),
+    ("一个很长的中文标题，用来测试换行是否正确处理各种情况 ✨ " * 8, PANEL[2] * 4),  # cut with an ellipsis
+    ("🎙🎙🎙", ("😀", "مرحبا")),
+])
+def test_every_string_the_layout_draws_is_in_the_font(sc_characters, title, names):
+    placed = c.cover_layout(c.cover_text(PANEL[0], title, names, "zh"), c.face_index("zh"))
+    assert placed
+    for (x, y), string, size, _role in placed:
+        assert string and all(ord(ch) in sc_characters for ch in string), string
+        assert 0 <= x and 0 <= y and y + size < c.SIZE
+        assert c._font(c.face_index("zh"), size).getlength(string) <= c.SIZE - 2 * x
+
+
 @hsettings(max_examples=200, deadline=None)
 @given(st.text(max_size=40))
 def test_drawable_keeps_only_characters_the_font_has(text):

@@ -140,43 +140,58 @@ def make_cover(show: str, title: str, names: tuple[str, ...], language: str, cac
     return Cover(data, "image/png")
 
 
+_MARGIN = 110
+_BARS_TOP = SIZE - _MARGIN - 420
+
+
+def cover_layout(text: CoverText, face: int) -> list[tuple[tuple[int, int], str, int, str]]:
+    """Every string the cover draws: ((x, y), string, font size, colour role), top to bottom.
+
+    The show on top (two lines at most), the title below it in the largest size that fits above
+    the bars (its last line cut with an ellipsis if even the smallest does not), the names at the
+    bottom (three lines at most).
+    """
+    width = SIZE - 2 * _MARGIN
+    placed = []
+    y = _MARGIN
+    if text.show:
+        for line in wrap(text.show, _font(face, 64), width)[:2]:
+            placed.append(((_MARGIN, y), line, 64, "muted"))
+            y += 84
+    y += 90  # the accent rule sits in this gap
+    for size in (132, 116, 100, 88, 76, 64):
+        font = _font(face, size)
+        lines = wrap(text.title, font, width)
+        room = max(1, (_BARS_TOP - 40 - y) // int(size * 1.25))
+        if len(lines) <= room:
+            break
+    if len(lines) > room:
+        lines = lines[:room - 1] + [_ellipsize(lines[room - 1], font, width)]
+    for line in lines:
+        placed.append(((_MARGIN, y), line, size, "ink"))
+        y += int(size * 1.25)
+    name_lines = wrap_items(text.names, _font(face, 52), width, "  ·  ")[:3]
+    y = SIZE - _MARGIN - 66 * len(name_lines) + 10
+    for line in name_lines:
+        placed.append(((_MARGIN, y), line, 52, "muted"))
+        y += 66
+    return placed
+
+
 def draw_cover(text: CoverText, face: int) -> bytes:
-    """Draw the cover: show on top, title in the middle, names below, one bar per speaker."""
+    """Draw the cover (:func:`cover_layout`, an accent rule and a row of level bars) as PNG bytes."""
     from PIL import Image, ImageDraw
 
     seed = hashlib.sha256(f"{text.show}\n{text.title}".encode()).digest()
     bg, accent, ink, muted = _PALETTES[seed[0] % len(_PALETTES)]
+    colours = {"ink": ink, "muted": muted}
     image = Image.new("RGB", (SIZE, SIZE), bg)
     draw = ImageDraw.Draw(image)
-    margin = 110
-    width = SIZE - 2 * margin
-    y = margin
-    if text.show:
-        font = _font(face, 64)
-        for line in wrap(text.show, font, width)[:2]:
-            draw.text((margin, y), line, font=font, fill=muted)
-            y += 84
-    draw.rectangle((margin, y + 24, margin + 160, y + 36), fill=accent)
-    y += 90
-    bars_top = SIZE - margin - 420
-    for size in (132, 116, 100, 88, 76, 64):
-        font = _font(face, size)
-        lines = wrap(text.title, font, width)
-        room = max(1, (bars_top - 40 - y) // int(size * 1.25))
-        if len(lines) <= room:
-            break
-    if len(lines) > room:
-        lines = lines[:room - 1] + [_ellipsize(" ".join(lines[room - 1:]), font, width)]
-    for line in lines:
-        draw.text((margin, y), line, font=font, fill=ink)
-        y += int(size * 1.25)
-    _draw_bars(draw, seed, len(text.names) or 1, margin, bars_top, width, 150, accent, muted)
-    names_font = _font(face, 52)
-    name_lines = wrap_items(text.names, names_font, width, "  ·  ")[:3]
-    ny = SIZE - margin - 66 * len(name_lines) + 10
-    for line in name_lines:
-        draw.text((margin, ny), line, font=names_font, fill=muted)
-        ny += 66
+    rule = _MARGIN + 84 * min(2, len(wrap(text.show, _font(face, 64), SIZE - 2 * _MARGIN))) if text.show else _MARGIN
+    draw.rectangle((_MARGIN, rule + 24, _MARGIN + 160, rule + 36), fill=accent)
+    for xy, string, size, role in cover_layout(text, face):
+        draw.text(xy, string, font=_font(face, size), fill=colours[role])
+    _draw_bars(draw, seed, len(text.names) or 1, _MARGIN, _BARS_TOP, SIZE - 2 * _MARGIN, 150, accent, muted)
     out = io.BytesIO()
     image.save(out, "PNG", optimize=False, compress_level=6)
     return out.getvalue()
