@@ -133,6 +133,7 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
     if "clips" in result.files:
         _say(f"  {len(result.files['clips'])} clips in {result.episode.parent / Path(result.files['clips'][0]).parent}")
     _say(f"  pieces: {result.pieces_synthesized} synthesized, {result.pieces_reused} reused")
+    _say(f"  podcast feed of every episode in the folder: {result.episode.parent / 'feed.xml'}")
 
 
 @app.command()

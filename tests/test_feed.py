@@ -162,3 +162,17 @@ def test_show_guid_follows_the_podcasting_2_rule():
 
     # the namespace's own example
     assert PodcastIndexExtension().guid("https://podnews.net/rss/") == "9b024349-ccf0-5f69-a609-6b82873eab3c"
+
+
+@pytest.mark.integration
+def test_render_command_takes_base_url(tmp_path):
+    from conftest import run_cli
+
+    result = run_cli("render", str(DATA / "short-panel.txt"), "--out", str(tmp_path / "out"),
+                     "--base-url", "http://192.168.1.20:8000/", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    with (tmp_path / "out" / "feed.xml").open("rb") as stream:
+        feed = podcastparser.parse("http://192.168.1.20:8000/feed.xml", stream)
+    [enclosure] = feed["episodes"][0]["enclosures"]
+    assert enclosure["url"] == "http://192.168.1.20:8000/short-panel.mp3"
+    assert enclosure["file_size"] == (tmp_path / "out" / "short-panel.mp3").stat().st_size
