@@ -76,6 +76,10 @@ class Settings:
     trim_dbfs: float = -50.0
     #: Silence kept at each trimmed edge.
     keep_ms: int = 30
+    #: The user's cover image (square JPEG or PNG, 1400–3000 px); None draws one.
+    cover: Path | None = None
+    #: Public address of the output folder, for the feed's links; None makes them relative.
+    base_url: str | None = None
     #: The transcript's format (``labels``, ``markdown``, ``webvtt``, …); None detects it.
     input_format: str | None = None
     #: The transcript's text encoding; None detects it (BOM, UTF-8, GB18030, …).
