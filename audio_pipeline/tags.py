@@ -13,7 +13,7 @@ from pathlib import Path
 from mutagen.id3 import (APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TPE2, TRCK, TXXX, USLT,
                          WOAS, CTOCFlags, Encoding)
 
-from .model import Timeline
+from .model import PSEUDO, Timeline
 
 _ISO639_2 = {"zh": "zho", "en": "eng", "ja": "jpn", "de": "deu", "fr": "fra", "es": "spa"}
 
@@ -44,7 +44,7 @@ def episode_fields(timeline: Timeline) -> Fields:
     source = f" ({meta.source_url})" if meta.source_url else ""
     return Fields(
         title=meta.title or Path(timeline.transcript.path).stem,
-        artists=tuple(names[s.code] for s in timeline.transcript.speakers),
+        artists=tuple(names[s.code] for s in timeline.transcript.speakers if s.role != PSEUDO),
         album=meta.show, date=_date(meta.date), language=_ISO639_2.get(meta.language, "und"),
         comment=f"Synthesized by audio_pipeline from a written transcript{source}. Voices: {voices}.",
         lyrics=transcript_text(timeline), source_url=meta.source_url,

@@ -316,7 +316,7 @@ def episode_cover(transcript, names: dict[str, str], settings) -> Cover:
         return user_cover(Path(settings.cover))
     meta = transcript.metadata
     title = meta.title or Path(transcript.path).stem
-    people = tuple(names[s.code] for s in transcript.speakers)
+    people = tuple(names[s.code] for s in transcript.speakers if s.role != "pseudo")  # "Break" is no one
     return make_cover(meta.show, title, people, meta.language, settings.cache_dir)
 
 
