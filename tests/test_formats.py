@@ -273,3 +273,9 @@ def test_command_line_options_and_one_line_errors(tmp_path):
     (tmp_path / "bad.txt").write_bytes(b"JG: ok\n\nGG: \xff\xfe\x00\x00 bad\n")
     binary = run_cli("inspect", "bad.txt", cwd=tmp_path)
     assert binary.returncode == 2 and binary.stderr.startswith("error: bad.txt:1: looks like a binary file")
+
+
+def test_a_paragraph_wholly_in_italics_is_a_note():
+    t = parse_transcript("**Ann:** Hi there.\n\n*Music fades out.*\n\n**Bob:** Hello *you*.\n\n_It is_ raining.\n")
+    assert [(x.speaker, x.text) for x in t.turns] == [("Ann", "Hi there."), ("Bob", "Hello you.\nIt is raining.")]
+    assert [(d.text, d.line, d.before_turn) for d in t.stage_directions] == [("Music fades out.", 3, 1)]

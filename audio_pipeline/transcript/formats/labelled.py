@@ -49,6 +49,7 @@ _BULLET = re.compile(r"^\s*(?:[+*•‣◦-]|\d{1,3}[.)])\s+")
 _RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
 _IMAGE_ONLY = re.compile(r"^\s*(?:\[?!\[[^\]]*\]\([^)]*\)\]?(?:\([^)]*\))?\s*)+$")
 _CAPTION = re.compile(r"^\s*(?:[*_][^*_].*[*_]|(?:caption|image|photo|figure|图)\s*[:：].*)\s*$", re.IGNORECASE)
+_ITALIC_NOTE = re.compile(r"^(?P<m>\*|_)(?P<text>[^*_\s](?:[^*_]*[^*_\s])?)(?P=m)[.。]?$")
 _YML_OPEN = re.compile(r"^<!--\s*ya?ml\s*$", re.IGNORECASE)
 _COMMENT = re.compile(r"^<!--.*-->$")
 _INITIALS = re.compile(r"^[A-Z]{1,4}$")
@@ -113,6 +114,9 @@ def read_labelled(text: str, path: str, fmt: str, match: LabelMatcher,
             b.add_stage(note, line_no)
             continue
         label = match(block_lines[0])
+        if not label and (m := _ITALIC_NOTE.match(joined)):  # "*Music fades out.*": a note, not speech
+            b.add_stage(clean_speech(m["text"])[0], line_no)
+            continue
         if label and label.name in accepted:
             b.start_turn(label.name, line_no, label.time)
             rest = _join([label.rest, *block_lines[1:]]) if label.rest.strip() else _join(block_lines[1:])
