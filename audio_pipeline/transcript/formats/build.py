@@ -213,7 +213,7 @@ class TranscriptBuilder:
         by_name = {s.name.lower(): s.code for s in self.roster.values()}
         order = list(dict.fromkeys(labels))
         # Full names first, so initials or a first name seen earlier still find their person.
-        for label in sorted(order, key=lambda x: (" " not in x, order.index(x))):
+        for label in sorted(order, key=lambda x: " " not in x):  # stable: first seen first
             code = self._match(label, speakers, by_name)
             if code is None:
                 code = self._new_code(label, speakers, order)
