@@ -279,3 +279,12 @@ def test_a_paragraph_wholly_in_italics_is_a_note():
     t = parse_transcript("**Ann:** Hi there.\n\n*Music fades out.*\n\n**Bob:** Hello *you*.\n\n_It is_ raining.\n")
     assert [(x.speaker, x.text) for x in t.turns] == [("Ann", "Hi there."), ("Bob", "Hello you.\nIt is raining.")]
     assert [(d.text, d.line, d.before_turn) for d in t.stage_directions] == [("Music fades out.", 3, 1)]
+
+
+def test_windows_code_pages_are_detected():
+    from audio_pipeline.transcript.parse import decode
+
+    western = "Ann: Café “quoted” text, naïve résumé.\n\nBob: Merci.\n"
+    assert decode(western.encode("cp1252"), "t.txt") == (western, "cp1252")
+    polish = "Ann: Zażółć gęślą jaźń, powiedział Paweł. Dziękuję bardzo za rozmowę.\n"
+    assert decode(polish.encode("cp1250"), "t.txt") == (polish, "cp1250")

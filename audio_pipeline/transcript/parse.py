@@ -24,6 +24,8 @@ _TRUSTED_GUESSES = {"gb18030": "gb18030", "gbk": "gb18030", "gb2312": "gb18030",
                     "latin_1": "cp1252", "iso8859_15": "iso8859_15", "cp1250": "cp1250", "cp1251": "cp1251",
                     "koi8_r": "koi8_r", "utf_16": "utf-16"}
 
+_LATIN = {"cp1252", "cp1250", "iso8859_15"}
+
 
 def read_transcript(path: str | Path, *, input_format: str | None = None,
                     encoding: str | None = None) -> Transcript:
@@ -102,8 +104,12 @@ def _guess(data: bytes) -> str | None:
     """The encoding charset-normalizer finds, when it is one real transcripts come in."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:200_000]).best()
+    results = from_bytes(data[:200_000])
+    best = results.best()
     codec = _TRUSTED_GUESSES.get(best.encoding) if best is not None else None
+    # Short Western texts fit several code pages equally well; Windows' own (cp1252) is the likely one.
+    if codec in _LATIN and any(r.encoding == "cp1252" for r in results):
+        codec = "cp1252"
     if codec is None:
         return None
     try:
