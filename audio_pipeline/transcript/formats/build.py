@@ -25,7 +25,7 @@ from ...errors import TranscriptError
 from ...model import (AUDIENCE, GUEST, HOST, MODERATOR, NARRATOR, PANELIST, PSEUDO, Heading, Metadata, Paragraph,
                       Speaker, StageDirection, Transcript, Turn)
 from ..language import detect_language, normalize_language
-from .cleanup import clean_speech, take_leading_time
+from .cleanup import clean_speech, clean_title, take_leading_time
 
 _ROLE_BY_NAME = {
     MODERATOR: {"主持人", "主持", "moderator"},
@@ -137,7 +137,7 @@ class TranscriptBuilder:
 
     def add_heading(self, text: str, level: int, line: int) -> None:
         self._open = False
-        self._headings.append((clean_speech(text)[0], line, len(self._turns), level))
+        self._headings.append((clean_title(text), line, len(self._turns), level))
 
     def warn(self, text: str) -> None:
         self._notes.append(text)

@@ -123,6 +123,17 @@ def clean_speech(text: str) -> tuple[str, list[str]]:
     return text.strip(), directions
 
 
+def clean_title(text: str) -> str:
+    """A heading as plain text: link texts, no tags or emphasis, entities decoded; other characters kept.
+
+    >>> clean_title("**Episode 12**: [Rust](https://x.org) &amp; C\\\\D")
+    'Episode 12: Rust & C\\\\D'
+    """
+    text = _LINK.sub(lambda m: m["text"] or m["ref"], _TAG.sub("", text))
+    text = re.sub(r"\*\*|__|`+|~~", "", html.unescape(text))
+    return _ESCAPE.sub(r"\1", text).strip()
+
+
 def strip_tags(text: str) -> str:
     """HTML/VTT tags removed and entities decoded (for cue text and HTML paragraphs)."""
     return html.unescape(_TAG.sub("", text))

@@ -16,7 +16,7 @@ import yaml
 from ...errors import TranscriptError
 from ...model import Transcript
 from .build import TranscriptBuilder, role_of
-from .cleanup import LEADING_TIME, clean_speech, parse_time, whole_direction
+from .cleanup import LEADING_TIME, clean_speech, clean_title, parse_time, whole_direction
 
 
 class Label(NamedTuple):
@@ -85,7 +85,7 @@ def read_labelled(text: str, path: str, fmt: str, match: LabelMatcher,
         if m := _HEADING.match(first):
             if len(block_lines) == 1:
                 if not b.has_turns and "title" not in b.meta and len(m["hashes"]) == 1:
-                    b.meta["title"] = clean_speech(m["text"])[0]
+                    b.meta["title"] = clean_title(m["text"])
                 else:
                     b.add_heading(m["text"], len(m["hashes"]), line_no)
                 continue
