@@ -108,6 +108,11 @@ class TranscriptBuilder:
     def has_turns(self) -> bool:
         return bool(self._turns)
 
+    @property
+    def awaiting_speech(self) -> bool:
+        """A turn is open and has no words yet (``Adam Jonas: 00:00:35`` with the speech below)."""
+        return self._open and not self._turns[-1].paragraphs
+
     def reopen(self) -> bool:
         """Continue the last turn (speech right after a stage direction); False if there is none."""
         if self._turns:

@@ -114,7 +114,8 @@ def read_labelled(text: str, path: str, fmt: str, match: LabelMatcher,
             b.add_stage(note, line_no)
             continue
         label = match(block_lines[0])
-        if not label and (m := _ITALIC_NOTE.match(joined)):  # "*Music fades out.*": a note, not speech
+        if not label and not b.awaiting_speech and (m := _ITALIC_NOTE.match(joined)) and " " in m["text"]:
+            # "*Music fades out.*": a note, not speech (unless it is the words a label is waiting for)
             b.add_stage(clean_speech(m["text"])[0], line_no)
             continue
         if label and label.name in accepted:
