@@ -288,3 +288,36 @@ def test_windows_code_pages_are_detected():
     assert decode(western.encode("cp1252"), "t.txt") == (western, "cp1252")
     polish = "Ann: Zażółć gęślą jaźń, powiedział Paweł. Dziękuję bardzo za rozmowę.\n"
     assert decode(polish.encode("cp1250"), "t.txt") == (polish, "cp1250")
+
+
+def test_chaincode_timestamp_alone_after_the_name_and_first_names_from_front_matter():
+    t = read_transcript(DATA / "chaincode-address-relay.md")
+    assert (t.format, t.metadata.title, t.metadata.date) == ("labels", "Address Relay", "2022-05-13")
+    # "speakers: [Martin Zumsande]" in the front matter; the turns say only "Martin:"
+    assert _who(t) == {"MZ": ("Martin Zumsande", PANELIST, ("Martin",)),
+                       "ME": ("Mark Erhardt", PANELIST, ("Mark Erhardt",)), "Jonas": ("Jonas", PANELIST, ())}
+    assert _turns(t) == {"MZ": 41, "ME": 31, "Jonas": 45}
+    third = t.turns[2]
+    assert (third.speaker, third.line, third.source_time) == ("Jonas", 29, 45.0)
+    assert third.text == ("Hey, Murck. Glad to get you back in the studio before you rush off to London. "
+                          "And we're gonna be talking to Martin today?")
+    assert t.turns[0].text.startswith("In AddrMan you also have this distinction")  # `AddrMan` in the source
+    assert (t.headings[0].text, t.headings[0].line, t.turns[t.headings[0].before_turn].speaker) == \
+        ("His background", 62, "Jonas")
+    assert len(t.headings) == 18
+    assert [d.line for d in t.stage_directions] == [415]
+    assert t.stage_directions[0].text.startswith("Correction: The peer would not get")
+
+
+def test_chaincode_labels_with_and_without_timestamps():
+    t = read_transcript(DATA / "chaincode-enterprise-wallets.md")
+    # "Caralie Chrisco: … welcome to the Chaincode podcast" in the first three turns: the host.
+    assert {c: (n, r) for c, (n, r, _) in _who(t).items()} == {
+        "ME": ("Mark Erhardt", GUEST), "CC": ("Caralie Chrisco", HOST), "AJ": ("Adam Jonas", GUEST)}
+    # 95 turns: "Adam Jonas:00:02:57" (no space) is a label too; two labels of one speaker in a row are one turn
+    assert _turns(t) == {"ME": 37, "CC": 12, "AJ": 46}
+    assert [(x.speaker, x.source_time, x.text) for x in t.turns[1:3]] == [
+        ("CC", 29.0, "Hi, everyone, welcome to the Chaincode podcast. My name is Caralie."),
+        ("AJ", 32.0, "And it's Jonas.")]
+    assert [x.source_time for x in t.turns if x.line == 164] == [177.0]
+    assert len(t.headings) == 15

@@ -73,6 +73,8 @@ class TranscriptBuilder:
         self.extra: list[tuple[str, str]] = []
         self.roster: dict[str, Speaker] = {}
         self.roles: dict[str, str] = {}  # name or code (lower case) → role, from front matter
+        #: Full names the front matter lists (``speakers:``, ``hosts:``), so ``Martin:`` finds Martin Zumsande.
+        self.known_names: list[str] = []
         self._turns: list[_RawTurn] = []
         self._open = False
         self._stages: list[tuple[str, int, int, bool]] = []  # text, line, raw turn after it, inline
@@ -217,6 +219,11 @@ class TranscriptBuilder:
         code_of: dict[str, str] = {}
         by_name = {s.name.lower(): s.code for s in self.roster.values()}
         order = list(dict.fromkeys(labels))
+        for name in dict.fromkeys(self.known_names):
+            if name.lower() not in by_name:
+                code = self._new_code(name, speakers, order)
+                speakers[code] = Speaker(code, name, role_of(name) or PANELIST)
+                by_name[name.lower()] = code
         # Full names first, so initials or a first name seen earlier still find their person.
         for label in sorted(order, key=lambda x: " " not in x):  # stable: first seen first
             code = self._match(label, speakers, by_name)

@@ -185,11 +185,13 @@ def _front_matter(lines: list[str], b: TranscriptBuilder, path: str) -> int:
 
 
 def _meta(b: TranscriptBuilder, key: str, value) -> None:
-    if key in ("host", "hosts", "guest", "guests", "narrator", "moderator", "moderators"):
+    if key in ("host", "hosts", "guest", "guests", "narrator", "moderator", "moderators", "speakers"):
         names = value if isinstance(value, list) else re.split(r"\s*[,;、]\s*", str(value))
         for name in names:
             if isinstance(name, str) and name.strip():
-                b.roles[name.strip().lower()] = role_of(key.rstrip("s")) or "panelist"
+                b.known_names.append(name.strip())
+                if key != "speakers":
+                    b.roles[name.strip().lower()] = role_of(key.rstrip("s")) or "panelist"
         return
     if isinstance(value, (list, dict)):
         b.extra.append((key, str(value)))
