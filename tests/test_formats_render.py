@@ -27,6 +27,8 @@ CASES = [
     ("podcastindex-example.vtt", None, "en", "eng"),
     ("podcastindex-example.json", None, "en", "eng"),
     ("podcastindex-example.html", 6, "en", "eng"),
+    ("chaincode-address-relay.md", 40, "en", "eng"),
+    ("chaincode-enterprise-wallets.md", 40, "en", "eng"),
     ("interview-aliases.md", None, "en", "eng"),
     ("timestamps-after-colon.txt", None, "en", "eng"),
     ("voices.vtt", None, "en", "eng"),
