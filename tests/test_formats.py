@@ -210,6 +210,8 @@ def test_detection_and_forcing():
     ("**Ann Lee** (00:12:34): Hi.\n\n**Bob** [00:12:40] Yo.\n", [("AL", "Hi."), ("Bob", "Yo.")]),
     ("JOHN SMITH: Hello.\n\nMARY JONES: Hi John.\n", [("JS", "Hello."), ("MJ", "Hi John.")]),
     ("Meeting at 3:30\n\nNote: prose.\n\nAnn: Hi.\n\nBob: Yo.\n", [("Ann", "Hi."), ("Bob", "Yo.")]),
+    ("Emma Wedekind (host): Hi all.\n\nKate Beard (Gatsby): Hello.\n", [("EW", "Hi all."), ("KB", "Hello.")]),
+    ("00:00:01.000 --> 00:00:02.000\nAnn: hi\n\n00:00:02.000 --> 00:00:03.000\nBob: yo\n", [("Ann", "hi"), ("Bob", "yo")]),
     ("WEBVTT\n\n00:00.000 --> 00:02.000\n>> ANN: hello there\n\n00:02.000 --> 00:04.000\nhello there\nhow are you\n\n"
      "00:04.000 --> 00:06.000\n>> BOB: fine\n", [("ANN", "hello there how are you"), ("BOB", "fine")]),
 ])

@@ -27,6 +27,8 @@ class Label(NamedTuple):
     time: float | None
     #: Written in a way prose never is (in bold, or with a timestamp): a label even if seen once.
     strong: bool = False
+    #: A bracket after the name that is not a timestamp: ``host`` in ``Emma (host):``.
+    note: str = ""
 
 
 #: Finds a label at the start of a paragraph (or None); the name is a candidate until accepted.
@@ -119,6 +121,8 @@ def read_labelled(text: str, path: str, fmt: str, match: LabelMatcher,
             b.add_stage(clean_speech(m["text"])[0], line_no)
             continue
         if label and label.name in accepted:
+            if role_of(label.note):
+                b.roles.setdefault(label.name.lower(), role_of(label.note))
             b.start_turn(label.name, line_no, label.time)
             rest = _join([label.rest, *block_lines[1:]]) if label.rest.strip() else _join(block_lines[1:])
             if rest.strip():

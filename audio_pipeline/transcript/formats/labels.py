@@ -14,7 +14,9 @@ from .labelled import NAME, TS, TSX, Label, leading_time, read_labelled
 
 NAME_FORMAT = "labels"
 # A doubled label ("YJ   YJ:") is a transcription slip for one label.
+# "Emma Wedekind (host):" — a bracket that is not a timestamp annotates the name (a role, a company).
 _LABEL = re.compile(rf"^(?:(?P<t0>{TSX})\s*)?(?P<name>{NAME})(?:\s+(?P=name))?"
+                    rf"(?:\s*[(（](?P<note>[^()（）:：\d][^()（）:：]{{0,39}})[)）])?"
                     rf"\s*(?:\\?[\[(（]\s*(?P<t1>{TS})\s*\\?[\])）])?\s*[:：](?!//)\s*")
 
 
@@ -31,7 +33,7 @@ def match(line: str) -> Label | None:
                          leading_time(t["t1"] or t["t2"]), strong=True)
         return None
     return Label(m["name"].replace("\u00a0", " "), line.strip()[m.end():], leading_time(m["t0"] or m["t1"] or ""),
-                 strong=bool(m["t0"] or m["t1"]))
+                 strong=bool(m["t0"] or m["t1"]), note=(m["note"] or "").strip())
 
 
 def detect(text: str) -> float:

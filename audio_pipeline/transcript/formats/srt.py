@@ -9,6 +9,7 @@ from .cues import read_cues, split_cues
 
 NAME_FORMAT = "srt"
 _CUE = re.compile(r"^\s*\d+\s*\n\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->", re.M)
+_TIMING = re.compile(r"^\s*(?:\d{1,2}:)?\d{2}:\d{2}[,.]\d{1,3}\s*-->", re.M)
 
 
 def _voice(text: str) -> tuple[str | None, str]:
@@ -16,7 +17,8 @@ def _voice(text: str) -> tuple[str | None, str]:
 
 
 def detect(text: str) -> float:
-    return 0.95 if _CUE.search(text[:2000]) else 0.0
+    """Numbered cues; or timing lines alone (a caption file without its WEBVTT header reads the same)."""
+    return 0.95 if _CUE.search(text[:2000]) else 0.9 if _TIMING.search(text[:2000]) else 0.0
 
 
 def read(text: str, path: str) -> Transcript:
