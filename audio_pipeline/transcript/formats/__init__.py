@@ -23,13 +23,13 @@ READERS: dict[str, ModuleType] = {
 }
 
 
-def pick_reader(text: str, name: str | None = None) -> ModuleType:
+def pick_reader(text: str, name: str | None = None, path: str | None = None) -> ModuleType:
     """The reader named ``name`` (``--input-format``), else the one whose ``detect`` scores highest."""
     if name:
         try:
             return READERS[name.lower()]
         except KeyError:
-            raise TranscriptError(f"unknown input format {name!r}",
+            raise TranscriptError(f"unknown input format {name!r}", path=path,
                                   hint=f"choose one of: {', '.join(READERS)}") from None
     scores = {key: reader.detect(text) for key, reader in READERS.items()}
     return READERS[max(scores, key=lambda key: scores[key])]
@@ -37,4 +37,4 @@ def pick_reader(text: str, name: str | None = None) -> ModuleType:
 
 def read_text(text: str, path: str, input_format: str | None = None) -> Transcript:
     """Parse already decoded text with the reader for its format."""
-    return pick_reader(text, input_format).read(text, path)
+    return pick_reader(text, input_format, path).read(text, path)
