@@ -221,6 +221,18 @@ def clip(episode: Annotated[Path, typer.Argument(help="A rendered episode (.mp3,
         _say(str(path), mark="✓", colour="green")
 
 
+@app.command()
+def serve(folder: Annotated[Path, typer.Argument(help="The output folder to serve.")] = Path("output"),
+          port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port).")] = 8000,
+          bind: Annotated[str, typer.Option("--bind", help="Address to listen on (0.0.0.0: every interface).")]
+          = "127.0.0.1") -> None:
+    """Serve FOLDER over HTTP (byte ranges for seeking) and print the page and feed URLs."""
+    from .serve import serve as run
+
+    run(folder, port, bind, announce=_say)
+    _say("stopped")
+
+
 def main() -> None:
     """Console entry point: run the app, turning our errors into one line and an exit code."""
     try:
