@@ -15,6 +15,7 @@ from .export.audio import write_clips, write_episode, write_preview
 from .export.chapters_json import write_chapters_json
 from .export.manifest import build_manifest, write_manifest
 from .export.mp3_segments import EarlyEncoder
+from .export.page import write_page
 from .export.subtitles import write_srt, write_vtt
 from .files import check_writable, slugify, staged_outputs, sweep_stale
 from .model import Cast, Chapter, Timeline, Transcript
@@ -143,6 +144,7 @@ def export(timeline: Timeline, settings: Settings, cache: PieceCache,
     }
     if settings.clips:
         files["clips"] = write_clips(timeline, out / slug / "clips", fmt, settings.bitrate, settings.mp3_quality)
+    files["page"] = write_page(timeline, out, files)  # last: it links to the files above
     return {k: ([p.relative_to(out).as_posix() for p in v] if isinstance(v, list) else v.relative_to(out).as_posix())
             for k, v in files.items()}, encoded
 
