@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from ..files import write_text_atomic
 from ..model import Timeline
+from ..text import sentence_gap
 from .subtitles import cues
 
 #: Speaker colours: Tableau's ten (readable on light and dark grounds), then two more.
@@ -174,7 +175,7 @@ def _transcript(data: dict) -> str:
                         f'{escape(speaker["name"])} <span class="time">{_clock(start)}</span></p>')
             previous = who
         rows.append(f'<span class="cue" id="cue-{n}" data-start="{start:.3f}" data-end="{end:.3f}" '
-                    f'data-speaker="{_attr(speaker["name"])}">{escape(text)}</span> ')
+                    f'data-speaker="{_attr(speaker["name"])}">{escape(text)}</span>{sentence_gap(text)}')
     if rows:
         rows.append("</div>")
     return (f'<section id="transcript"><h2>Transcript</h2><div class="cues" tabindex="0">{"".join(rows)}'
