@@ -61,8 +61,11 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_error(HTTPStatus.NOT_FOUND, "Not found")
             return
         with f:
-            size = os.fstat(f.fileno()).st_size
+            stat = os.fstat(f.fileno())
+            size, modified = stat.st_size, self.date_time_string(int(stat.st_mtime))
             span = _byte_range(self.headers.get("Range"), size)
+            if span and self.headers.get("If-Range", modified) != modified:
+                span = None  # the file changed since the client's first part: send it whole
             if span == "unsatisfiable":
                 self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
                 self.send_header("Content-Range", f"bytes */{size}")
@@ -77,7 +80,7 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_header("Accept-Ranges", "bytes")
             if span:
                 self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
-            self.send_header("Last-Modified", self.date_time_string(int(os.fstat(f.fileno()).st_mtime)))
+            self.send_header("Last-Modified", modified)
             self.send_header("Cache-Control", "no-cache")  # a re-render replaces files in place
             self.end_headers()
             if body and end >= start:

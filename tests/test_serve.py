@@ -78,6 +78,13 @@ def test_unsatisfiable_ranges_are_416(site, header):
     assert status == 416 and headers["Content-Range"] == f"bytes */{len(BODY)}"
 
 
+def test_if_range_with_another_date_sends_the_whole_file(site):
+    _, headers, _ = get(site, "/ep.mp3")
+    assert get(site, "/ep.mp3", {"Range": "bytes=0-9", "If-Range": headers["Last-Modified"]})[0] == 206
+    status, _, body = get(site, "/ep.mp3", {"Range": "bytes=0-9", "If-Range": "Thu, 01 Jan 1970 00:00:00 GMT"})
+    assert status == 200 and body == BODY
+
+
 def test_head_sends_headers_only(site):
     status, headers, body = get(site, "/ep.mp3", {"Range": "bytes=0-9"}, method="HEAD")
     assert status == 206 and headers["Content-Length"] == "10" and body == b""

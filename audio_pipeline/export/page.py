@@ -125,7 +125,8 @@ def _hero(timeline: Timeline, data: dict, files: dict[str, str], title: str) -> 
                if files.get(k))]
     if meta.source_url.startswith(("http://", "https://")):
         links.append((_attr(meta.source_url), "Source"))
-    nav = " · ".join(f'<a href="{href}">{escape(label)}</a>' for href, label in links if href)
+    nav = " · ".join(f'<a href="{href}"{" download" if label.startswith("Download") else ""}>{escape(label)}</a>'
+                     for href, label in links if href)
     return (f'<header class="hero">{cover}<div class="intro">'
             + (f'<p class="show">{escape(meta.show)}</p>' if meta.show else "")
             + f'<h1>{escape(title)}</h1><p class="facts">{escape(" · ".join(f for f in facts if f))}</p>'
