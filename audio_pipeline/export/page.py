@@ -49,16 +49,20 @@ def speaker_colour(index: int) -> str:
 
 def page_data(timeline: Timeline) -> dict:
     """What the page's script needs: speakers (name, colour), chapters and cues, times in seconds."""
-    speakers = [s.code for s in timeline.transcript.speakers]
     names = timeline.names
+    order = {s.code: i for i, s in enumerate(timeline.transcript.speakers)}
+    spoken = []
+    for start, end, code, name, text in cues(timeline):
+        if code not in order:  # a voice the roster lacks (a narrator) gets the next colour
+            order[code] = len(order)
+            names = {**names, code: name}
+        spoken.append([start / 1000, end / 1000, order[code], text])
     return {
         "duration": timeline.duration_ms / 1000,
-        "speakers": [{"code": code, "name": names[code], "colour": speaker_colour(i)}
-                     for i, code in enumerate(speakers)],
+        "speakers": [{"code": code, "name": names[code], "colour": speaker_colour(i)} for code, i in order.items()],
         "chapters": [{"title": c.chapter.title, "start": timeline.ms(c.start) / 1000,
                       "end": timeline.ms(c.end) / 1000} for c in timeline.chapters],
-        "cues": [[start / 1000, end / 1000, speakers.index(code), text]
-                 for start, end, code, _name, text in cues(timeline)],
+        "cues": spoken,
     }
 
 
