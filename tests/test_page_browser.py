@@ -142,3 +142,14 @@ def test_markup_in_the_transcript_is_shown_as_text(page):
     shown = page.locator("#transcript .cue", has_text="</script>")
     assert shown.count() == 1 and shown.text_content() == "I still type </script> by hand."
     assert page.locator("#transcript .cue", has_text="&").count() == 1
+
+
+def test_the_cover_is_shown_and_the_feed_linked(page, site):
+    cover = _manifest(site)["files"]["cover"]
+    image = page.locator("img.cover")
+    assert image.get_attribute("src") == cover
+    page.wait_for_function("document.querySelector('img.cover').complete", timeout=30_000)
+    width, height = page.evaluate("() => { const i = document.querySelector('img.cover');"
+                                  " return [i.naturalWidth, i.naturalHeight]; }")
+    assert width == height >= 1400  # loaded and decoded by the browser
+    assert page.locator("a[href='feed.xml']").count() == 1

@@ -66,16 +66,17 @@ def page_data(timeline: Timeline) -> dict:
     }
 
 
-def write_page(timeline: Timeline, out: Path, files: dict) -> Path:
+def write_page(timeline: Timeline, out: Path, files: dict, *, feed: str | None = None) -> Path:
     """Write ``<slug>.html`` and ``index.html`` into ``out``; return the first.
 
     ``files`` are the render's outputs so far (paths in ``out`` or names relative to it): the
-    episode, captions, chapters, and a cover or ``feed.xml`` when present.
+    episode, captions, chapters, and a cover when present. ``feed`` names the folder's feed when the
+    render writes one (after the page); otherwise an existing ``feed.xml`` is linked.
     """
     names = {k: _relative(v, out) for k, v in files.items() if not isinstance(v, list)}
     slug = Path(names["episode"]).stem
-    if "feed" not in names and (out / "feed.xml").is_file():
-        names["feed"] = "feed.xml"  # the folder's feed, written by an earlier render
+    if feed or (out / "feed.xml").is_file():
+        names.setdefault("feed", feed or "feed.xml")
     dest = out / f"{slug}.html"
     others = _other_episodes(out, slug)
     write_text_atomic(dest, render_page(timeline, names, others=others))
