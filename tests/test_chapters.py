@@ -6,6 +6,9 @@ from dataclasses import asdict
 
 from audio_pipeline.transcript import find_chapters, parse_transcript, read_transcript
 
+# An answer long enough (about 40 s estimated) that its chapter is not merged away as too short.
+LONG = "Because the systems we build decide what the models can learn. " * 11
+
 
 def test_example_chapters(example, golden):
     t = read_transcript(example)
@@ -33,19 +36,19 @@ def test_example_chapters(example, golden):
 
 
 def test_remark_without_question_opens_no_chapter():
-    t = parse_transcript("M: Why systems?\n\nJG: Because.\n\nM: We do badly at systems.\n\nGG: Agreed.\n")
+    t = parse_transcript(f"M: Why systems?\n\nJG: {LONG}\n\nM: We do badly at systems.\n\nGG: {LONG}\n")
     assert [c.title for c in find_chapters(t)] == ["1. Why systems?"]
 
 
 def test_follow_up_before_any_answer_stays_in_chapter():
     t = parse_transcript("M: Why is RL not in production?\n\nA: Isn't it because it cannot be verified?\n\n"
-                         "GG: Partly.\n\nA: How do we lower costs?\n\nJG: Cloud.\n")
+                         f"GG: {LONG}\n\nA: How do we lower costs?\n\nJG: {LONG}\n")
     chapters = find_chapters(t)
     assert [(c.turn, c.asked_by) for c in chapters] == [(0, "M"), (3, "A")]
 
 
 def test_speech_before_first_question_is_an_opening_chapter():
-    t = parse_transcript("JG: Welcome everyone to the panel.\n\nM: What is your community?\n\nJG: ML.\n")
+    t = parse_transcript(f"JG: Welcome everyone to the panel. {LONG}\n\nM: What is your community?\n\nJG: {LONG}\n")
     chapters = find_chapters(t)
     assert [c.title for c in chapters] == ["1. Welcome everyone to the panel", "2. What is your community?"]
     assert chapters[0].asked_by is None

@@ -1,16 +1,26 @@
-"""Transcript → chapters: one per discussion question, found after parsing (like a TOC pass).
+"""Transcript → chapters, found after parsing (like a TOC pass).
 
-A question is asked by the moderator or the audience. A moderator paragraph asks one when one of
-its last two sentences is interrogative (or it breaks off mid-sentence); an audience turn always
-asks one. A follow-up asked before any panelist has answered stays in the open chapter. Speech
-before the first question becomes an opening chapter.
+Which rule applies depends on what the transcript has, first match wins:
+
+- its own section headings (``Transcript.headings``): one chapter per heading, titled by it;
+- a moderator, an audience or a host: one chapter per question they ask. A paragraph asks one when
+  one of its last two sentences is interrogative (or it breaks off mid-sentence); an audience turn
+  always asks one. A follow-up asked before anyone has answered stays in the open chapter. Speech
+  before the first question becomes an opening chapter;
+- neither: chapters of roughly equal length, cut at turn boundaries, titled by their first sentence.
+
+Chapters are decided before synthesis, so their length is estimated from the text. A chapter the
+rules found that would last under :data:`MIN_CHAPTER_SECONDS` is merged into the one before it (the
+first into the one after it); headings are the transcript's own say, and are kept whatever their
+length. There is always at least one chapter, the first at turn 0.
 """
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
-from ..model import AUDIENCE, MODERATOR, Chapter, Transcript
+from ..model import AUDIENCE, HOST, MODERATOR, NARRATOR, PSEUDO, Chapter, Transcript
 from ..text import split_sentences
 
 # Words that make a Chinese sentence a question even without a question mark.
@@ -22,15 +32,73 @@ _TERMINAL = "。！？!?.…；;”’」』）)\"'"
 _TITLE_LIMIT = 40  # characters; the whole "NN. title" stays under Apple's 51-character limit
 _STRIP_PREFIX = re.compile(r"^(?:问|問|Q|Question)\s*[:：]\s*", re.IGNORECASE)
 
+#: Roles whose questions open chapters; narrators and pseudo-speakers neither ask nor answer.
+_ASKERS = (MODERATOR, AUDIENCE, HOST)
+_SILENT = (NARRATOR, PSEUDO)
+#: No chapter the rules find is shorter than this (estimated), unless a heading makes it so.
+MIN_CHAPTER_SECONDS = 30.0
+#: Transcripts with neither headings nor questions are cut into chapters of about this length.
+PLAIN_CHAPTER_SECONDS = 300.0
+# Characters spoken per second by eSpeak NG at the palette's rates (158-180, 170 typical), and the
+# silence between turns. Measured on real renders (pyttsx3 + eSpeak NG 1.52, voice +m3, rate 170):
+# Mandarin, the bundled panel's first 12 turns: 961 characters in 236 s = 4.1/s (3.8 at rate 160,
+# 4.4 at 180); English, six interview sentences: 624 characters in 36.1 s = 17.3/s (16.2-18.4);
+# German 17.2/s, French 20.6/s. Spaces and punctuation count as characters, as measured.
+_CHARS_PER_SECOND = {"zh": 4.0, "cmn": 4.0, "yue": 4.0, "ja": 4.0}
+_DEFAULT_CHARS_PER_SECOND = 17.0
+_TURN_PAUSE_SECONDS = 0.75
+
+
+class _Start(NamedTuple):
+    turn: int
+    paragraph: int
+    title: str
+    question: str
+    asked_by: str | None
+
 
 def find_chapters(transcript: Transcript) -> tuple[Chapter, ...]:
-    """Derive the chapter list of a transcript, in order, numbered from 1."""
+    """Derive the chapter list of a transcript, in order, numbered from 1 (never empty)."""
+    seconds = _paragraph_seconds(transcript)
+    if starts := _heading_starts(transcript):
+        if (starts[0].turn, starts[0].paragraph) != (0, 0):
+            starts = _merge_short([_opening(transcript)] + starts[:1], seconds) + starts[1:]
+    else:
+        starts = _question_starts(transcript)
+        if starts and (starts[0].turn, starts[0].paragraph) != (0, 0):
+            starts.insert(0, _opening(transcript))
+        starts = _merge_short(starts, seconds) if starts else _plain_starts(transcript, seconds)
+    return tuple(Chapter(n, _number(n, s.title), s.question, s.asked_by, s.turn, s.paragraph)
+                 for n, s in enumerate(starts, 1))
+
+
+def estimate_seconds(text: str, language: str) -> float:
+    """How long eSpeak NG takes to say ``text`` at the usual rates (see the measured figures above)."""
+    return len(text) / _CHARS_PER_SECOND.get(language.lower().split("-")[0], _DEFAULT_CHARS_PER_SECOND)
+
+
+def unanswered_questions(transcript: Transcript) -> tuple[str, ...]:
+    """One warning per question that nobody answers before the next question or the end."""
     roles = {s.code: s.role for s in transcript.speakers}
-    starts: list[tuple[int, int, str, str]] = []  # (turn, paragraph, question, asked_by)
-    answered = True  # has a panelist spoken since the last question?
+    starts = _question_starts(transcript)
+    out = []
+    for start, nxt in zip(starts, starts[1:] + [None]):
+        end = nxt.turn if nxt else len(transcript.turns)
+        if not any(roles.get(t.speaker) not in _ASKERS + _SILENT for t in transcript.turns[start.turn + 1:end]):
+            line = transcript.turns[start.turn].paragraphs[start.paragraph].line
+            out.append(f"line {line}: the question {_cut(start.question)!r} has no answer")
+    return tuple(out)
+
+
+def _question_starts(transcript: Transcript) -> list[_Start]:
+    """One start per question an asker puts after the previous one was answered."""
+    roles = {s.code: s.role for s in transcript.speakers}
+    sections = _sections(transcript)
+    starts: list[_Start] = []
+    answered = True  # has anyone but an asker spoken since the last question?
     for turn in transcript.turns:
         role = roles.get(turn.speaker)
-        if role not in (MODERATOR, AUDIENCE):
+        if role not in _ASKERS:
             answered = True
             continue
         for p_index, paragraph in enumerate(turn.paragraphs):
@@ -38,23 +106,86 @@ def find_chapters(transcript: Transcript) -> tuple[Chapter, ...]:
             if question is None:
                 continue
             if answered:
-                starts.append((turn.index, p_index, question, turn.speaker))
+                label = sections.get(turn.index) if role == AUDIENCE else None
+                prefix = (f"{label}：" if _has_cjk(label) else f"{label}: ") if label else ""
+                title = prefix + _title(question, _TITLE_LIMIT - len(prefix))
+                starts.append(_Start(turn.index, p_index, title, question, turn.speaker))
                 answered = False
             break  # one question per turn: the rest of the turn elaborates it
+    return starts
 
-    sections = _sections(transcript)
-    chapters: list[Chapter] = []
-    if not starts or (starts[0][0], starts[0][1]) != (0, 0):
-        first = transcript.turns[0]
-        chapters.append(Chapter(1, _number(1, _title(_first_sentence(first.paragraphs[0].text), _TITLE_LIMIT)),
-                                first.paragraphs[0].text, None, 0, 0))
-    for turn_index, p_index, question, asked_by in starts:
-        n = len(chapters) + 1
-        label = sections.get(turn_index) if roles.get(asked_by) == AUDIENCE else None
-        prefix = (f"{label}：" if _has_cjk(label) else f"{label}: ") if label else ""
-        title = prefix + _title(question, _TITLE_LIMIT - len(prefix))
-        chapters.append(Chapter(n, _number(n, title), question, asked_by, turn_index, p_index))
-    return tuple(chapters)
+
+def _heading_starts(transcript: Transcript) -> list[_Start]:
+    """One start per turn a heading opens (the last heading before it titles it)."""
+    by_turn: dict[int, str] = {}
+    for heading in transcript.headings:
+        if 0 <= heading.before_turn < len(transcript.turns) and heading.text.strip():
+            by_turn[heading.before_turn] = heading.text.strip()
+    return [_Start(turn, 0, _cut(text), text, None) for turn, text in sorted(by_turn.items())]
+
+
+def _plain_starts(transcript: Transcript, seconds: dict[tuple[int, int], float]) -> list[_Start]:
+    """Chapters of about :data:`PLAIN_CHAPTER_SECONDS`, cut where the turn starting nearest falls."""
+    per_turn = [sum(s for (turn, _), s in seconds.items() if turn == t.index) for t in transcript.turns]
+    total = sum(per_turn)
+    count = max(1, min(round(total / PLAIN_CHAPTER_SECONDS), int(total // MIN_CHAPTER_SECONDS)))
+    elapsed, begins = 0.0, []
+    for value in per_turn:
+        begins.append(elapsed)
+        elapsed += value
+    cuts = {0}
+    for k in range(1, count):
+        target = total * k / count
+        cuts.add(min(range(1, len(begins)), key=lambda i: abs(begins[i] - target), default=0))
+    starts = [_Start(i, 0, _plain_title(transcript, i), "", None) for i in sorted(cuts)]
+    return _merge_short(starts, seconds)
+
+
+def _merge_short(starts: list[_Start], seconds: dict[tuple[int, int], float]) -> list[_Start]:
+    """Fold each chapter estimated under the minimum into the one before (the first into the next)."""
+    keys = sorted(seconds)
+    bounds = [(s.turn, s.paragraph) for s in starts] + [(len(keys) and keys[-1][0] + 1, 0)]
+    lengths = [sum(seconds[k] for k in keys if a <= k < b) for a, b in zip(bounds, bounds[1:])]
+    kept: list[_Start] = []
+    kept_lengths: list[float] = []
+    for start, length in zip(starts, lengths):
+        if kept and length < MIN_CHAPTER_SECONDS:
+            kept_lengths[-1] += length
+            continue
+        kept.append(start)
+        kept_lengths.append(length)
+    if len(kept) > 1 and kept_lengths[0] < MIN_CHAPTER_SECONDS:
+        kept[1] = kept[1]._replace(turn=kept[0].turn, paragraph=kept[0].paragraph)
+        kept.pop(0)
+    return kept
+
+
+def _paragraph_seconds(transcript: Transcript) -> dict[tuple[int, int], float]:
+    """(turn, paragraph) → its estimated spoken length, with the pause before a turn."""
+    roles = {s.code: s.role for s in transcript.speakers}
+    language = transcript.metadata.language
+    out: dict[tuple[int, int], float] = {}
+    for turn in transcript.turns:
+        spoken = roles.get(turn.speaker) != PSEUDO
+        for p_index, paragraph in enumerate(turn.paragraphs):
+            pause = _TURN_PAUSE_SECONDS if p_index == 0 else 0.0
+            out[(turn.index, p_index)] = (estimate_seconds(paragraph.text, language) + pause) if spoken else 0.0
+    return out
+
+
+def _opening(transcript: Transcript) -> _Start:
+    first = transcript.turns[0].paragraphs[0].text
+    return _Start(0, 0, _title(_first_sentence(first), _TITLE_LIMIT), first, None)
+
+
+def _plain_title(transcript: Transcript, turn: int) -> str:
+    """The first sentence from ``turn`` on that says something (four words, or eight Hanzi)."""
+    sentences = [s.strip() for t in transcript.turns[turn:turn + 5] for p in t.paragraphs
+                 for s in split_sentences(p.text) if s.strip()]
+    for sentence in sentences:
+        if len(sentence.split()) >= 4 or sum(_has_cjk(ch) for ch in sentence) >= 8:
+            return _title(sentence, _TITLE_LIMIT)
+    return _title(sentences[0] if sentences else transcript.turns[turn].text, _TITLE_LIMIT)
 
 
 def _question_in(text: str, *, audience: bool) -> str | None:
