@@ -57,17 +57,21 @@ class _Start(NamedTuple):
     asked_by: str | None
 
 
-def find_chapters(transcript: Transcript) -> tuple[Chapter, ...]:
-    """Derive the chapter list of a transcript, in order, numbered from 1 (never empty)."""
+def find_chapters(transcript: Transcript, *, min_seconds: float = MIN_CHAPTER_SECONDS) -> tuple[Chapter, ...]:
+    """Derive the chapter list of a transcript, in order, numbered from 1 (never empty).
+
+    ``min_seconds`` is the shortest chapter the rules may make (estimated); headings are exempt.
+    """
     seconds = _paragraph_seconds(transcript)
     if starts := _heading_starts(transcript):
         if (starts[0].turn, starts[0].paragraph) != (0, 0):
-            starts = _merge_short([_opening(transcript)] + starts[:1], seconds) + starts[1:]
+            starts = _merge_short([_opening(transcript)] + starts[:1], seconds, min_seconds) + starts[1:]
     else:
         starts = _question_starts(transcript)
         if starts and (starts[0].turn, starts[0].paragraph) != (0, 0):
             starts.insert(0, _opening(transcript))
-        starts = _merge_short(starts, seconds) if starts else _plain_starts(transcript, seconds)
+        starts = (_merge_short(starts, seconds, min_seconds) if starts
+                  else _plain_starts(transcript, seconds, min_seconds))
     return tuple(Chapter(n, _number(n, s.title), s.question, s.asked_by, s.turn, s.paragraph)
                  for n, s in enumerate(starts, 1))
 
@@ -75,6 +79,13 @@ def find_chapters(transcript: Transcript) -> tuple[Chapter, ...]:
 def estimate_seconds(text: str, language: str) -> float:
     """How long eSpeak NG takes to say ``text`` at the usual rates (see the measured figures above)."""
     return len(text) / _CHARS_PER_SECOND.get(language.lower().split("-")[0], _DEFAULT_CHARS_PER_SECOND)
+
+
+def chapter_seconds(transcript: Transcript, chapters: tuple[Chapter, ...]) -> tuple[float, ...]:
+    """Each chapter's estimated spoken length, pauses between turns included."""
+    seconds = _paragraph_seconds(transcript)
+    bounds = [(c.turn, c.paragraph) for c in chapters] + [(len(transcript.turns), 0)]
+    return tuple(sum(v for k, v in seconds.items() if a <= k < b) for a, b in zip(bounds, bounds[1:]))
 
 
 def unanswered_questions(transcript: Transcript) -> tuple[str, ...]:
@@ -124,11 +135,11 @@ def _heading_starts(transcript: Transcript) -> list[_Start]:
     return [_Start(turn, 0, _cut(text), text, None) for turn, text in sorted(by_turn.items())]
 
 
-def _plain_starts(transcript: Transcript, seconds: dict[tuple[int, int], float]) -> list[_Start]:
+def _plain_starts(transcript: Transcript, seconds: dict[tuple[int, int], float], minimum: float) -> list[_Start]:
     """Chapters of about :data:`PLAIN_CHAPTER_SECONDS`, cut where the turn starting nearest falls."""
     per_turn = [sum(s for (turn, _), s in seconds.items() if turn == t.index) for t in transcript.turns]
     total = sum(per_turn)
-    count = max(1, min(round(total / PLAIN_CHAPTER_SECONDS), int(total // MIN_CHAPTER_SECONDS)))
+    count = max(1, min(round(total / PLAIN_CHAPTER_SECONDS), int(total // max(minimum, 1.0))))
     elapsed, begins = 0.0, []
     for value in per_turn:
         begins.append(elapsed)
@@ -138,10 +149,10 @@ def _plain_starts(transcript: Transcript, seconds: dict[tuple[int, int], float])
         target = total * k / count
         cuts.add(min(range(1, len(begins)), key=lambda i: abs(begins[i] - target), default=0))
     starts = [_Start(i, 0, _plain_title(transcript, i), "", None) for i in sorted(cuts)]
-    return _merge_short(starts, seconds)
+    return _merge_short(starts, seconds, minimum)
 
 
-def _merge_short(starts: list[_Start], seconds: dict[tuple[int, int], float]) -> list[_Start]:
+def _merge_short(starts: list[_Start], seconds: dict[tuple[int, int], float], minimum: float) -> list[_Start]:
     """Fold each chapter estimated under the minimum into the one before (the first into the next)."""
     keys = sorted(seconds)
     bounds = [(s.turn, s.paragraph) for s in starts] + [(len(keys) and keys[-1][0] + 1, 0)]
@@ -149,12 +160,12 @@ def _merge_short(starts: list[_Start], seconds: dict[tuple[int, int], float]) ->
     kept: list[_Start] = []
     kept_lengths: list[float] = []
     for start, length in zip(starts, lengths):
-        if kept and length < MIN_CHAPTER_SECONDS:
+        if kept and length < minimum:
             kept_lengths[-1] += length
             continue
         kept.append(start)
         kept_lengths.append(length)
-    if len(kept) > 1 and kept_lengths[0] < MIN_CHAPTER_SECONDS:
+    if len(kept) > 1 and kept_lengths[0] < minimum:
         kept[1] = kept[1]._replace(turn=kept[0].turn, paragraph=kept[0].paragraph)
         kept.pop(0)
     return kept
