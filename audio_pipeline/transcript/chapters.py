@@ -195,8 +195,8 @@ def _plain_title(transcript: Transcript, turn: int) -> str:
                  for s in split_sentences(p.text) if s.strip()]
     for sentence in sentences:
         if len(sentence.split()) >= 4 or sum(_has_cjk(ch) for ch in sentence) >= 8:
-            return _title(sentence, _TITLE_LIMIT)
-    return _title(sentences[0] if sentences else transcript.turns[turn].text, _TITLE_LIMIT)
+            return _cut(sentence.rstrip("。."))
+    return _cut((sentences[0] if sentences else transcript.turns[turn].text).rstrip("。."))
 
 
 def _question_in(text: str, *, audience: bool) -> str | None:
