@@ -169,3 +169,24 @@ def test_bundled_panel_takes_the_palette_in_order(example):
 
     cast = cast_voices(read_transcript(example), INFO)
     assert [(v.variant, v.pitch, v.rate) for _, v in cast.voices] == list(PALETTE[:8])
+
+
+@pytest.mark.integration
+def test_auto_cast_english_voices_are_apart_in_pitch(tmp_path):
+    """Median F0 of each auto-cast English voice, decoded by ffmpeg: measured 16-40% apart, so 12%."""
+    from audio_checks import decode_pcm, median_f0
+    from audio_pipeline.tts import load_engine
+
+    engine = load_engine("pyttsx3")
+    t = _english(*[(f"S{c}", "panelist") for c in "ABCDEFGH"])
+    cast = cast_voices(t, engine.info())
+    text = "Honestly, I think it is evaluation. We do not have good ways to tell whether a model is better."
+    f0s = {}
+    for code, voice in cast.voices:
+        assert voice.voice_id == "gmw/en-us"
+        path = tmp_path / f"{code}.wav"
+        engine.synthesize([text], voice, [str(path)])
+        f0s[code] = median_f0(decode_pcm(path))
+    ranked = sorted(f0s.items(), key=lambda kv: kv[1])
+    for (a, fa), (b, fb) in zip(ranked, ranked[1:]):
+        assert fb >= 1.12 * fa, f"{a} ({fa:.0f} Hz) and {b} ({fb:.0f} Hz) are too close in pitch"
