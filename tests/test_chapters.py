@@ -193,3 +193,11 @@ def test_chapters_are_ordered_start_at_turn_0_and_cover_every_turn(roles, picks,
     headed = {h.before_turn for h in headings if 0 <= h.before_turn < len(t.turns)}
     if not headed and len(chapters) > 1:  # rules, not headings: every chapter long enough
         assert all(s >= minimum for s in chapter_seconds(t, chapters))
+
+
+def test_titles_skip_tags_and_leading_fillers():
+    t = make([("HO", "Cool, and what is this book that everybody keeps telling me about?"), ("GU", ANSWER),
+              ("HO", "It is a long story and we all know it, right? But how did the writing itself go?"),
+              ("GU", ANSWER)], {"HO": HOST, "GU": GUEST})
+    assert [c.title for c in find_chapters(t)] == ["1. What is this book that everybody keeps…",
+                                                   "2. But how did the writing itself go?"]

@@ -30,6 +30,9 @@ _EN_CUES = re.compile(r"^(what|why|how|who|whom|where|when|which|is|are|do|does|
                       r"would|should|will|have|has|tell us|tell me)\b", re.IGNORECASE)
 _TERMINAL = "。！？!?.…；;”’」』）)\"'"
 _TITLE_LIMIT = 40  # characters; the whole "NN. title" stays under Apple's 51-character limit
+# Words a spoken clause opens with that a title does without ("…, and what is this book?").
+_FILLER = re.compile(r"^(?:and|but|so|or|well|now|then|okay|ok|alright|all right|cool|yeah)\b[\s,]*",
+                     re.IGNORECASE)
 _STRIP_PREFIX = re.compile(r"^(?:问|問|Q|Question)\s*[:：]\s*", re.IGNORECASE)
 
 #: Roles whose questions open chapters; narrators and pseudo-speakers neither ask nor answer.
@@ -208,10 +211,17 @@ def _question_in(text: str, *, audience: bool) -> str | None:
     breaks_off = sentences[-1][-1] not in _TERMINAL
     if not (asks or breaks_off or audience):
         return None
-    for sentence in sentences:
-        if _interrogative(sentence):
-            return _STRIP_PREFIX.sub("", sentence)
-    return _STRIP_PREFIX.sub("", sentences[0])
+    asking = [s for s in sentences if _interrogative(s)]
+    chosen = min(asking, key=_earnestness) if asking else sentences[0]
+    return _STRIP_PREFIX.sub("", chosen)
+
+
+def _earnestness(sentence: str) -> int:
+    """0 for a real question, 1 for a statement with a tag ("…, right?"), 2 for a bare tag ("Right?")."""
+    last_clause = re.split(r"[，,；;]", sentence)[-1]
+    if _has_cjk(sentence) or _substantive(last_clause) or _EN_CUES.match(_FILLER.sub("", sentence.strip())):
+        return 0
+    return 1 if _substantive(sentence) else 2
 
 
 def _interrogative(sentence: str) -> bool:
@@ -242,12 +252,25 @@ def _title(question: str, limit: int) -> str:
     if len(question) <= limit:
         return question
     clauses = re.split(r"(?<=[，,；;])", question)
-    tails = ["".join(clauses[k:]).strip() for k in range(1, len(clauses))]
-    fitting = [(t, c) for t, c in zip(tails, clauses[1:]) if len(t) <= limit and _interrogative(t)]
+    tails = [_capital(_FILLER.sub("", "".join(clauses[k:]).strip())) for k in range(1, len(clauses))]
+    fitting = [(t, c) for t, c in zip(tails, clauses[1:])
+               if len(t) <= limit and _interrogative(t) and _substantive(t)]
     for tail, first_clause in fitting:  # best: the tail opens with the clause that asks
-        if _interrogative(first_clause):
+        if _interrogative(_FILLER.sub("", first_clause.strip())):
             return tail
-    return fitting[0][0] if fitting else _cut(question, limit)
+    if fitting:
+        return fitting[0][0]
+    asking = [t for t, c in zip(tails, clauses[1:]) if _interrogative(_FILLER.sub("", c.strip()))]
+    return _cut(asking[0] if asking and not _interrogative(clauses[0]) else question, limit)
+
+
+def _substantive(text: str) -> bool:
+    """Three words or more (four Hanzi): enough to title a chapter."""
+    return len(text.split()) >= 3 or sum(_has_cjk(ch) for ch in text) >= 4
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _first_sentence(text: str) -> str:
