@@ -104,13 +104,18 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
            bitrate: Annotated[Optional[int], typer.Option("--bitrate", min=8, max=320,
                                                           help="kbit/s (default: mp3 64, m4b 64, opus 32).")] = None,
            clips: Annotated[bool, typer.Option("--clips", help="Also write one clip per chapter into OUT/<slug>/clips/.")] = False,
+           cover: Annotated[Optional[Path], typer.Option("--cover", help="Cover image: square JPEG or PNG, 1400-3000 px "
+                                                                            "(default: one drawn from the title and speakers).")] = None,
+           base_url: Annotated[Optional[str], typer.Option("--base-url", help="Public address of OUT, for feed.xml's links "
+                                                                                "(default: links relative to OUT).")] = None,
            min_chapter: MinChapterOpt = 30.0) -> None:
     """Render TRANSCRIPT into OUT/<slug>.mp3 (tags, chapters), .vtt, .srt, .chapters.json and .json."""
     from .tts.engine import describe_early
 
     extra = {"jobs": jobs} if jobs else {}
     settings = _settings(transcript, voices, out_dir=out_dir, audio_format=audio_format.lower(),
-                         bitrate_kbps=bitrate, clips=clips, min_chapter_seconds=min_chapter,
+                         bitrate_kbps=bitrate, clips=clips, cover=cover, base_url=base_url,
+                         min_chapter_seconds=min_chapter,
                          cache_dir=None if no_cache else (cache_dir or default_cache_dir()), **extra)
     describe_early(settings.engine)  # runs while the pipeline's modules load
     from .pipeline import render as run
@@ -132,6 +137,7 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
     if "clips" in result.files:
         _say(f"  {len(result.files['clips'])} clips in {result.episode.parent / Path(result.files['clips'][0]).parent}")
     _say(f"  pieces: {result.pieces_synthesized} synthesized, {result.pieces_reused} reused")
+    _say(f"  podcast feed of every episode in the folder: {result.episode.parent / 'feed.xml'}")
 
 
 @app.command()

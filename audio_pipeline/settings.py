@@ -79,6 +79,10 @@ class Settings:
     trim_dbfs: float = -50.0
     #: Silence kept at each trimmed edge.
     keep_ms: int = 30
+    #: The user's cover image (square JPEG or PNG, 1400–3000 px); None draws one.
+    cover: Path | None = None
+    #: Public address of the output folder, for the feed's links; None makes them relative.
+    base_url: str | None = None
 
     @property
     def bitrate(self) -> int:

@@ -68,6 +68,7 @@ def test_render_command_writes_outputs_and_summary(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "short-panel.mp3" in result.stdout and "9 synthesized, 0 reused" in result.stdout
     assert "3 chapters" in result.stdout and "4 speakers" in result.stdout
+    assert "feed.xml" in result.stdout
     manifest = json.loads((tmp_path / "out" / "short-panel.json").read_text(encoding="utf-8"))
     assert manifest["files"]["episode"] == "short-panel.mp3"
 

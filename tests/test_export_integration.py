@@ -116,6 +116,8 @@ def test_clip_command_cuts_the_same_audio_from_the_episode(outputs, tmp_path):
     assert _similar(decode_pcm(cut, RATE), decode_pcm(rendered, RATE)) > 0.98
     assert ID3(cut)["TIT2"].text == ID3(rendered)["TIT2"].text
     assert ID3(cut)["TPE1"].text == ID3(rendered)["TPE1"].text
+    cover = (result.episode.parent / m["files"]["cover"]).read_bytes()
+    assert [p.data for p in ID3(cut).getall("APIC")] == [p.data for p in ID3(rendered).getall("APIC")] == [cover]
 
 
 def test_recast_changes_only_that_speakers_turns(tmp_path):
