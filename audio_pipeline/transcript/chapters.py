@@ -46,7 +46,10 @@ PLAIN_CHAPTER_SECONDS = 300.0
 # silence between turns. Measured on real renders (pyttsx3 + eSpeak NG 1.52, voice +m3, rate 170):
 # Mandarin, the bundled panel's first 12 turns: 961 characters in 236 s = 4.1/s (3.8 at rate 160,
 # 4.4 at 180); English, six interview sentences: 624 characters in 36.1 s = 17.3/s (16.2-18.4);
-# German 17.2/s, French 20.6/s. Spaces and punctuation count as characters, as measured.
+# German 17.2/s, French 20.6/s. Spaces and punctuation count as characters, as measured. Whole
+# renders, chapters as ffmpeg reads them from the MP3 against these estimates: the panel's first 15
+# turns 55.2 / 222.5 / 80.7 s for 57.0 / 223.8 / 78.8; a three-question English interview 35.7 / 32.7
+# / 32.8 s for 34.0 / 32.6 / 31.3.
 _CHARS_PER_SECOND = {"zh": 4.0, "cmn": 4.0, "yue": 4.0, "ja": 4.0}
 _DEFAULT_CHARS_PER_SECOND = 17.0
 _TURN_PAUSE_SECONDS = 0.75
