@@ -201,3 +201,9 @@ def test_titles_skip_tags_and_leading_fillers():
               ("GU", ANSWER)], {"HO": HOST, "GU": GUEST})
     assert [c.title for c in find_chapters(t)] == ["1. What is this book that everybody keeps…",
                                                    "2. But how did the writing itself go?"]
+
+
+def test_a_lone_heading_over_everything_is_passed_over():
+    t = make([("HO", "What do you do?"), ("GU", ANSWER), ("HO", "And why?"), ("GU", ANSWER)],
+             {"HO": HOST, "GU": GUEST}, headings=[Heading("Transcript", 1, 0)])
+    assert [c.title for c in find_chapters(t)] == ["1. What do you do?", "2. And why?"]

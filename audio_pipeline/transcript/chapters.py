@@ -2,7 +2,8 @@
 
 Which rule applies depends on what the transcript has, first match wins:
 
-- its own section headings (``Transcript.headings``): one chapter per heading, titled by it;
+- its own section headings (``Transcript.headings``): one chapter per heading, titled by it (a lone
+  heading over the whole transcript divides nothing and is passed over);
 - a moderator, an audience or a host: one chapter per question they ask. A paragraph asks one when
   one of its last two sentences is interrogative (or it breaks off mid-sentence); an audience turn
   always asks one. A follow-up asked before anyone has answered stays in the open chapter. Speech
@@ -69,7 +70,10 @@ def find_chapters(transcript: Transcript, *, min_seconds: float = MIN_CHAPTER_SE
     ``min_seconds`` is the shortest chapter the rules may make (estimated); headings are exempt.
     """
     seconds = _paragraph_seconds(transcript)
-    if starts := _heading_starts(transcript):
+    starts = _heading_starts(transcript)
+    if len(starts) == 1 and starts[0].turn == 0:
+        starts = []  # one heading over everything ("## Transcript") divides nothing
+    if starts:
         if (starts[0].turn, starts[0].paragraph) != (0, 0):
             starts = _merge_short([_opening(transcript)] + starts[:1], seconds, min_seconds) + starts[1:]
     else:
