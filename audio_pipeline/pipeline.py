@@ -56,7 +56,7 @@ class RenderResult:
 def prepare(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast: int | None = None) -> Plan:
     """Parse, find chapters and cast voices (no synthesis)."""
     transcript = read_transcript(settings.transcript)
-    chapters = find_chapters(transcript)
+    chapters = find_chapters(transcript, min_seconds=settings.min_chapter_seconds)
     engine = load_engine(settings.engine).info()
     casting = load_casting(settings.voices) if settings.voices else None
     overrides: dict[str, dict] = {}
