@@ -14,9 +14,10 @@ from .errors import ExportError, TranscriptError, disk_error
 from .export.audio import write_clips, write_episode, write_preview
 from .export.chapters_json import write_chapters_json
 from .export.cover import Cover, episode_cover, write_cover
-from .export.feed import check_base_url, write_feed
+from .export.feed import FEED_NAME, check_base_url, write_feed
 from .export.manifest import build_manifest, write_manifest
 from .export.mp3_segments import EarlyEncoder
+from .export.page import write_page
 from .export.subtitles import write_srt, write_vtt
 from .files import check_writable, slugify, staged_outputs, sweep_stale
 from .model import Cast, Chapter, Timeline, Transcript
@@ -55,7 +56,7 @@ class RenderResult:
 def prepare(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast: int | None = None) -> Plan:
     """Parse, find chapters and cast voices (no synthesis)."""
     transcript = read_transcript(settings.transcript, input_format=settings.input_format, encoding=settings.encoding)
-    chapters = find_chapters(transcript)
+    chapters = find_chapters(transcript, min_seconds=settings.min_chapter_seconds)
     engine = load_engine(settings.engine).info()
     casting = load_casting(settings.voices) if settings.voices else None
     overrides: dict[str, dict] = {}
@@ -152,6 +153,7 @@ def export(timeline: Timeline, settings: Settings, cache: PieceCache,
     if settings.clips:
         files["clips"] = write_clips(timeline, out / slug / "clips", fmt, settings.bitrate, settings.mp3_quality,
                                      cover=picture)
+    files["page"] = write_page(timeline, out, files, feed=FEED_NAME)  # last: it links to the files above
     return {k: ([p.relative_to(out).as_posix() for p in v] if isinstance(v, list) else v.relative_to(out).as_posix())
             for k, v in files.items()}, encoded
 

@@ -70,6 +70,9 @@ class Settings:
     #: Also write one clip per chapter into ``<out>/<slug>/clips/``.
     clips: bool = False
     pauses: Pauses = Pauses()
+    #: Chapters estimated shorter than this (seconds) are merged into the one before; 0 keeps every
+    #: question as a chapter. Headings are kept whatever their length.
+    min_chapter_seconds: float = 30.0
     #: Fade at each piece's edges so cuts never click.
     fade_ms: int = 8
     #: Leading/trailing audio quieter than this is trimmed from each piece.

@@ -26,7 +26,7 @@ P = f"{{{PODCAST_NS}}}"
 
 def settings(tmp_path: Path, transcript: Path = DATA / "short-panel.txt", **kw) -> Settings:
     return Settings(transcript=transcript, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", engine="fake",
-                    jobs=1, **kw)
+                    jobs=1, min_chapter_seconds=0, **kw)
 
 
 def parse(feed: Path) -> dict:
