@@ -31,10 +31,11 @@ def _spoken(t):
 def test_changelog_bold_names_break_and_escaped_brackets():
     t = read_transcript(DATA / "changelog-jsparty-75.md")
     assert (t.format, t.encoding, t.metadata.language) == ("markdown", "utf-8", "en")
-    assert _who(t) == {"EP": ("Eve Porcello", PANELIST, ("Eve Porcello",)),
-                       "EW": ("Emma Wedekind", PANELIST, ("Emma Wedekind",)),
-                       "MS": ("Marcy Sutton", PANELIST, ("Marcy Sutton",)),
-                       "KB": ("Kate Beard", PANELIST, ("Kate Beard",)),
+    # Eve: "I wanna welcome to the stage Emma Wedekind. She is going to be hosting": Emma hosts.
+    assert _who(t) == {"EP": ("Eve Porcello", GUEST, ("Eve Porcello",)),
+                       "EW": ("Emma Wedekind", HOST, ("Emma Wedekind",)),
+                       "MS": ("Marcy Sutton", GUEST, ("Marcy Sutton",)),
+                       "KB": ("Kate Beard", GUEST, ("Kate Beard",)),
                        "Break": ("Break", PSEUDO, ())}
     # 58 labelled turns by four people; the break between two of Emma's turns keeps them apart.
     assert _turns(t) == {"EW": 26, "EP": 10, "MS": 14, "KB": 8}

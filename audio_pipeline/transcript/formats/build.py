@@ -11,7 +11,8 @@ Roles:
   moderator; ``A`` / ``Audience`` / ``观众`` the audience;
 - a host is named so in the roster or front matter (``(host)``, ``hosts:``), or is labelled
   ``Host``, or is the first speaker who says "I'm your host" / "welcome to <Show>" in the first
-  three turns; when there is a host and no moderator, the other people are guests.
+  three turns, or whom one of those turns introduces as hosting ("… Emma Wedekind. She is going to
+  be hosting"); when there is a host and no moderator, the other people are guests.
 """
 
 from __future__ import annotations
@@ -43,6 +44,18 @@ _HOST_SAYS = re.compile(
 _ROLE_NAMES = {("zh", MODERATOR): "主持人", ("zh", AUDIENCE): "观众", ("en", MODERATOR): "Moderator",
                ("en", AUDIENCE): "Audience"}
 _INITIALS_LABEL = re.compile(r"^[A-Z]{1,4}$")
+
+
+def _host_named(text: str, speakers: list[Speaker]) -> str | None:
+    """The code of a speaker another introduces as the host ("… Emma Wedekind. She is going to be
+    hosting", "your host, Emma Wedekind"), else None."""
+    for s in speakers:
+        if " " not in s.name.strip():
+            continue
+        name = re.escape(s.name.strip())
+        if re.search(rf"{name}\W.{{0,50}}\bhost(?:ing|ed|s)?\b|\bhost(?:ed)?(?: by|,)? {name}\b", text, re.I | re.S):
+            return s.code
+    return None
 
 
 def initials(name: str) -> str:
@@ -271,8 +284,9 @@ class TranscriptBuilder:
         roles = {s.role for s in out}
         if HOST not in roles and MODERATOR not in roles:
             for t in turns[:3]:
-                if _HOST_SAYS.search(t.text):
-                    out = [replace(s, role=HOST) if s.code == t.speaker and s.role == PANELIST else s for s in out]
+                host = t.speaker if _HOST_SAYS.search(t.text) else _host_named(t.text, out)
+                if host:
+                    out = [replace(s, role=HOST) if s.code == host and s.role == PANELIST else s for s in out]
                     break
         if any(s.role == HOST for s in out) and MODERATOR not in roles:
             out = [replace(s, role=GUEST) if s.role == PANELIST else s for s in out]
