@@ -63,7 +63,7 @@ def read_html(text: str) -> _Reader:
 def timeline(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("page")
     s = Settings(transcript=DATA / "page-panel.txt", out_dir=tmp / "out", cache_dir=tmp / "cache", engine="fake",
-                 jobs=1)
+                 jobs=1, min_chapter_seconds=0)
     return render(s).timeline
 
 

@@ -52,7 +52,8 @@ def browser():
 def site(tmp_path_factory):
     """A short real render (eSpeak NG, three speakers, three chapters) served over HTTP."""
     tmp = tmp_path_factory.mktemp("page-browser")
-    result = render(Settings(transcript=DATA / "page-panel.txt", out_dir=tmp / "out", cache_dir=tmp / "cache"))
+    result = render(Settings(transcript=DATA / "page-panel.txt", out_dir=tmp / "out", cache_dir=tmp / "cache",
+                             min_chapter_seconds=0))  # a 40-second show with three questions
     server = make_server(tmp / "out", port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/", result
