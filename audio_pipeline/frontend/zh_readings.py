@@ -109,15 +109,18 @@ _NUMERALS_AFTER = set("零〇一二三四五六七八九十")
 
 # --- the sources ---------------------------------------------------------------------------------
 
-#: Below this probability of its own choice, g2pM gives way to the word's dictionary reading.
+#: Below this probability of its own choice, g2pM gives way to the word's dictionary reading ...
 SURE = 0.95
+#: ... and so it does, sure or not, in a word at least this common (jieba's word count).
+COMMON = 100
 
 
 @dataclass(frozen=True)
 class Sentence:
     """What the rules see of one sentence: its text, words (jieba, with part of speech), and per
     character g2pM's reading and its probability, the readings a polyphone can have, and the
-    reading of the dictionary word it stands in (None outside a word of the phrase dictionary)."""
+    reading of the dictionary word it stands in (None outside a word of the phrase dictionary):
+    the jieba word itself, else the longest dictionary words inside it (学习曲线: 曲线)."""
 
     text: str
     words: tuple[tuple[int, int, str], ...]  # start, end, part of speech
@@ -126,6 +129,7 @@ class Sentence:
     sureness: tuple[float, ...]
     candidates: tuple[tuple[str, ...], ...]
     phrase: tuple[str | None, ...]
+    common: tuple[int, ...]  # how common that dictionary word is (jieba's count; 0: unknown)
 
     def word(self, i: int) -> str:
         """The word the ``i``-th character stands in."""
@@ -156,13 +160,30 @@ def analyse(text: str) -> Sentence:
     words, word_of = _words(text)
     model, sureness, candidates = _g2pm(text)
     phrase: list[str | None] = [None] * len(text)
-    phrases = _phrases()
+    common: list[int] = [0] * len(text)
     for start, end, _ in words:
-        entry = phrases.get(text[start:end]) if end - start > 1 else None
-        if entry and len(entry) == end - start:
-            for k in range(start, end):
-                phrase[k] = _tone3(entry[k - start][0])
-    return Sentence(text, words, word_of, model, sureness, candidates, tuple(phrase))
+        for a, b, readings in _dictionary_words(text[start:end]):
+            count = _jieba().tokenizer.FREQ.get(text[start + a:start + b], 0)
+            for k in range(a, b):
+                phrase[start + k], common[start + k] = readings[k - a], count
+    return Sentence(text, words, word_of, model, sureness, candidates, tuple(phrase), tuple(common))
+
+
+def _dictionary_words(word: str) -> list[tuple[int, int, list[str]]]:
+    """(start, end, readings) of the phrase-dictionary words covering ``word``: itself if listed,
+    else the longest listed words from left to right."""
+    phrases = _phrases()
+    found, start = [], 0
+    while start < len(word) - 1:
+        for end in range(len(word), start + 1, -1):
+            entry = phrases.get(word[start:end])
+            if entry and len(entry) == end - start:
+                found.append((start, end, [_tone3(e[0]) for e in entry]))
+                start = end
+                break
+        else:
+            start += 1
+    return found
 
 
 def pypinyin_readings(text: str) -> list[str | None]:
@@ -277,13 +298,119 @@ def _g2pm_model():
 
 Rule = Callable[[Sentence, int], "str | None"]
 
+#: Words whose reading pypinyin's phrase dictionary lacks or gets wrong, read as in 现代汉语词典.
+WORDS = {
+    "样子": "yang4 zi5", "卷积": "juan3 ji1", "方差": "fang1 cha1", "工作坊": "gong1 zuo4 fang1",
+    "处在": "chu3 zai4", "弄清楚": "nong4 qing1 chu5", "弄清": "nong4 qing1", "更好": "geng4 hao3",
+}
 
-def word_reading(s: Sentence, i: int) -> str | None:
-    """The dictionary word's reading, where g2pM is not sure of its own (银行 hang2, 因为 wei4)."""
-    reading = s.phrase[i]
-    if reading and reading != s.model[i] and reading in s.candidates[i] and s.sureness[i] < SURE:
-        return reading
+
+def own_words(s: Sentence, i: int) -> str | None:
+    """Our own word list (``WORDS``), for a word jieba cuts out whole or in whole words."""
+    for word, readings in WORDS.items():
+        start = s.text.find(word, max(0, i - len(word) + 1), i + len(word))
+        while 0 <= start <= i:
+            end = start + len(word)
+            if end > i and _on_word_edges(s, start, end):
+                return readings.split()[i - start]
+            start = s.text.find(word, start + 1, i + len(word))
     return None
 
 
-RULES: tuple[Rule, ...] = (word_reading,)
+def _on_word_edges(s: Sentence, start: int, end: int) -> bool:
+    return s.words[s.word_of[start]][0] == start and s.words[s.word_of[end - 1]][1] == end
+
+
+def word_reading(s: Sentence, i: int) -> str | None:
+    """The dictionary word's reading, where g2pM is not sure of its own or the word is common
+    (银行 hang2, 因为 wei4, 行业 hang2)."""
+    reading = s.phrase[i]
+    if not reading or reading == s.model[i] or reading not in s.candidates[i]:
+        return None
+    return reading if s.sureness[i] < SURE or s.common[i] >= COMMON else None
+
+
+def _alone(s: Sentence, i: int, char: str) -> bool:
+    """Whether character i is ``char`` and jieba cut it out as a word of its own."""
+    return s.text[i] == char and s.word(i) == char
+
+
+def adverbial_de(s: Sentence, i: int) -> str | None:
+    """地 after an adverbial and before its verb is the particle de5 (容易地进行, 不断地拆除);
+    after a place word or before a pause it is the noun di4 (神奇之地，, 等地，)."""
+    if not _alone(s, i, "地"):
+        return None
+    before, tag = s.neighbour(i, -1)
+    after, _ = s.neighbour(i, 1)
+    if not after or not is_hanzi(after[0]) or not before or not is_hanzi(before[-1]):
+        return None
+    if before in _SHORT_ADVERBIALS:
+        return "de5"
+    if tag in _PLACE_TAGS or before[-1] in "之此该等各两本外内原异基":
+        return None
+    return "de5" if len(before) > 1 else None
+
+
+_SHORT_ADVERBIALS = {"多", "好", "快", "慢", "早"}  # 更多地, 很好地
+
+
+_PLACE_TAGS = {"ns", "nr", "nt", "nz", "f", "s", "m", "q", "r", "x", "eng"}
+
+
+def complement_de(s: Sentence, i: int) -> str | None:
+    """得 between a verb or adjective and its complement is de5 (设计得正确, 做得不好); after a modal
+    it is the verb de2 (会得偏头痛)."""
+    if not _alone(s, i, "得"):
+        return None
+    before, tag = s.neighbour(i, -1)
+    after, _ = s.neighbour(i, 1)
+    if not after or not is_hanzi(after[0]) or before in _MODALS:
+        return None
+    return "de5" if tag in {"v", "vn", "vd", "a", "ad", "an", "i", "l"} else None
+
+
+_MODALS = {"会", "能", "要", "可能", "可以", "应该", "将", "想", "愿意", "必须", "就", "才", "也", "都", "没", "不", "只"}
+
+
+def preposition_wei(s: Sentence, i: int) -> str | None:
+    """为 alone, not after a verb, with a verb later in its clause is the preposition wei4
+    (为他们提供工具, 将为系统编写算法); ``X为Y`` and ``V为`` are left to the model (wei2)."""
+    if not _alone(s, i, "为"):
+        return None
+    _, tag = s.neighbour(i, -1)
+    if tag in {"v", "vn", "vd"}:
+        return None
+    k = s.word_of[i] + 1
+    seen = 0
+    while k < len(s.words) and s.words[k][2] != "x":
+        if s.words[k][2] in {"v", "vn"} and seen:
+            return "wei4"
+        seen += 1
+        k += 1
+    return None
+
+
+def adverb(s: Sentence, i: int) -> str | None:
+    """The adverbs 都 dou1, 还 hai2, 更 geng4 where jieba cuts them out as adverbs (所有东西都在,
+    我们还远远没有, 更像); 首都, 还原, 更新 are words of their own."""
+    char = s.text[i]
+    if char not in _ADVERBS or not _alone(s, i, char) or s.tag(i) != "d":
+        return None
+    after, _ = s.neighbour(i, 1)
+    if char == "还" and after[:1] in set("给钱款债清原手击乡俗魂"):
+        return None
+    return _ADVERBS[char]
+
+
+_ADVERBS = {"都": "dou1", "还": "hai2", "更": "geng4"}
+
+
+def particle_le(s: Sentence, i: int) -> str | None:
+    """了 alone is the particle le5 (编码了结构), except in ``V不了`` (liao3: 做不了)."""
+    if not _alone(s, i, "了"):
+        return None
+    return "liao3" if i > 0 and s.text[i - 1] == "不" else "le5"
+
+
+RULES: tuple[Rule, ...] = (own_words, adverbial_de, complement_de, preposition_wei, adverb,
+                           particle_le, word_reading)
