@@ -51,16 +51,12 @@ def _readings(text: str, active: tuple[Rule, ...]) -> list[str | None]:
     out: list[str | None] = [None] * len(text)
     if not any(is_hanzi(c) for c in text):
         return out
-    base = pypinyin_readings(text)
-    for match in _SENTENCE.finditer(text):
-        start, chunk = match.start(), match.group()
-        if not any(is_hanzi(c) for c in chunk):
-            continue
-        sentence = analyse(chunk)
+    chunks = [(m.start(), m.group()) for m in _SENTENCE.finditer(text) if any(is_hanzi(c) for c in m.group())]
+    for (start, chunk), sentence in zip(chunks, analyse_all([chunk for _, chunk in chunks])):
         for i, char in enumerate(chunk):
             if not is_hanzi(char):
                 continue
-            reading = _LEXICAL.get(char) or _decide(sentence, i, active) or base[start + i]
+            reading = _LEXICAL.get(char) or _decide(sentence, i, active) or sentence.phrase[i] or _single(char)
             out[start + i] = reading if reading and _SYLLABLE.fullmatch(reading) else None
     return out
 
@@ -155,18 +151,20 @@ def is_hanzi(char: str) -> bool:
     return 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF
 
 
-def analyse(text: str) -> Sentence:
-    """Words, g2pM's readings and the dictionary's, for one sentence."""
-    words, word_of = _words(text)
-    model, sureness, candidates = _g2pm(text)
-    phrase: list[str | None] = [None] * len(text)
-    common: list[int] = [0] * len(text)
-    for start, end, _ in words:
-        for a, b, readings in _dictionary_words(text[start:end]):
-            count = _jieba().tokenizer.FREQ.get(text[start + a:start + b], 0)
-            for k in range(a, b):
-                phrase[start + k], common[start + k] = readings[k - a], count
-    return Sentence(text, words, word_of, model, sureness, candidates, tuple(phrase), tuple(common))
+def analyse_all(texts: list[str]) -> list[Sentence]:
+    """Words, g2pM's readings and the dictionary's, for each sentence (g2pM runs on all at once)."""
+    out = []
+    for text, (model, sureness, candidates) in zip(texts, _g2pm(texts)):
+        words, word_of = _words(text)
+        phrase: list[str | None] = [None] * len(text)
+        common: list[int] = [0] * len(text)
+        for start, end, _ in words:
+            for a, b, readings in _dictionary_words(text[start:end]):
+                count = _jieba()[0].FREQ.get(text[start + a:start + b], 0)
+                for k in range(a, b):
+                    phrase[start + k], common[start + k] = readings[k - a], count
+        out.append(Sentence(text, words, word_of, model, sureness, candidates, tuple(phrase), tuple(common)))
+    return out
 
 
 def _dictionary_words(word: str) -> list[tuple[int, int, list[str]]]:
@@ -186,19 +184,20 @@ def _dictionary_words(word: str) -> list[tuple[int, int, list[str]]]:
     return found
 
 
-def pypinyin_readings(text: str) -> list[str | None]:
-    """pypinyin's reading of each character (its own word segmentation), None where it has none."""
-    from pypinyin import Style, lazy_pinyin
-
-    def _none(chunk: str) -> list[None]:
-        return [None] * len(chunk)
-
-    result = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, errors=_none)
-    if len(result) != len(text):  # pragma: no cover - one entry per character with this errors=
-        return [None] * len(text)
-    return [r.replace("ü", "v") if r else None for r in result]
+def _single(char: str) -> str | None:
+    """pypinyin's first reading of a character, outside any word."""
+    entry = _characters().get(ord(char))
+    return _tone3(entry.split(",")[0]) if entry else None
 
 
+@functools.cache
+def _characters() -> dict:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return pinyin_dict
+
+
+@functools.lru_cache(maxsize=4096)
 def _tone3(syllable: str) -> str:
     from pypinyin import Style
     from pypinyin.style import convert
@@ -208,13 +207,15 @@ def _tone3(syllable: str) -> str:
 
 
 def _words(text: str) -> tuple[tuple[tuple[int, int, str], ...], tuple[int, ...]]:
-    import jieba.posseg
-
+    """jieba's words (dictionary only, no HMM guessing) with the part of speech its dictionary gives
+    them: "x" for punctuation, "eng" for Latin letters and digits, "un" for words it lacks."""
+    tokenizer, tags = _jieba()
     words, word_of, start = [], [], 0
-    for token in _jieba().lcut(text, HMM=False):
-        end = start + len(token.word)
-        word_of += [len(words)] * len(token.word)
-        words.append((start, end, token.flag))
+    for token in tokenizer.lcut(text, HMM=False):
+        end = start + len(token)
+        word_of += [len(words)] * len(token)
+        tag = tags.get(token) or ("un" if is_hanzi(token[0]) else "eng" if token.isalnum() else "x")
+        words.append((start, end, tag))
         start = end
     if start != len(text):  # pragma: no cover - jieba keeps every character
         return tuple((k, k + 1, "x") for k in range(len(text))), tuple(range(len(text)))
@@ -230,7 +231,7 @@ def _jieba():
 
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
-    return jieba.posseg.dt
+    return jieba.dt, jieba.posseg.dt.word_tag_tab
 
 
 @functools.cache
@@ -240,51 +241,84 @@ def _phrases() -> dict:
     return phrases_dict
 
 
-def _g2pm(text: str):
-    """g2pM's reading of each polyphone, the probability it gives it, and the polyphone's readings."""
+def _g2pm(texts: list[str]):
+    """Per sentence: g2pM's reading of each polyphone, the probability it gives it, and the
+    polyphone's possible readings (empty for other characters)."""
     import numpy as np
 
     model = _g2pm_model()
-    ids, polys = [], []
-    for i, char in enumerate(text):
-        ids.append(model.char2idx.get(char, model.char2idx["<UNK>"]))
-        if len(model.cedict.get(char, ())) > 1:
-            polys.append(i)
-    readings: list[str | None] = [None] * len(text)
-    sureness = [1.0] * len(text)
-    candidates: list[tuple[str, ...]] = [()] * len(text)
-    if not polys:
-        return tuple(readings), tuple(sureness), tuple(candidates)
-    # g2pM's own framing: begin and end tokens around the sentence.
-    inputs = np.array([[model.char2idx["시"], *ids, model.char2idx["끝"]]], dtype=np.int32)
-    logits = _logits(model, inputs, [i + 1 for i in polys])
-    for row, i in zip(logits, polys):
-        probs = np.exp(row - row.max())
-        probs /= probs.sum()
-        best = int(np.argmax(row))
-        readings[i] = model.idx2class[best].replace("u:", "v")
-        sureness[i] = float(probs[best])
-        candidates[i] = tuple(c.replace("u:", "v") for c in model.cedict[text[i]])
-    return tuple(readings), tuple(sureness), tuple(candidates)
+    unknown, begin, end = model.char2idx["<UNK>"], model.char2idx["시"], model.char2idx["끝"]
+    sequences, targets = [], []
+    for text in texts:
+        # g2pM's own framing: begin and end tokens around the sentence.
+        sequences.append([begin, *(model.char2idx.get(c, unknown) for c in text), end])
+        targets.append([i for i, c in enumerate(text) if len(model.cedict.get(c, ())) > 1])
+    logits = _logits(model, sequences, targets) if any(targets) else [None] * len(texts)
+    out = []
+    for text, polys, rows in zip(texts, targets, logits):
+        readings: list[str | None] = [None] * len(text)
+        sureness = [1.0] * len(text)
+        candidates: list[tuple[str, ...]] = [()] * len(text)
+        for row, i in zip(rows if rows is not None else (), polys):
+            probs = np.exp(row - row.max())
+            best = int(np.argmax(row))
+            readings[i] = model.idx2class[best].replace("u:", "v")
+            sureness[i] = float(probs[best] / probs.sum())
+            candidates[i] = tuple(c.replace("u:", "v") for c in model.cedict[text[i]])
+        out.append((tuple(readings), tuple(sureness), tuple(candidates)))
+    return out
 
 
-def _logits(model, inputs, targets):
-    """g2pM's ``predict`` up to its logits (it returns only the argmax)."""
+def _logits(model, sequences: list[list[int]], targets: list[list[int]]):
+    """g2pM's BiLSTM and classifier on a batch of sentences, returning logits for the target
+    positions (+1 for the begin token) of each. Its own ``predict`` runs one sentence at a time,
+    gives only the argmax, and projects the inputs step by step: this does it all at once."""
     import numpy as np
 
-    length = inputs.shape[1]
-    reverse = model.reverse_sequence(inputs, [length])
-    forward_emb, backward_emb = model.get_embedding(inputs), model.get_embedding(reverse)
-    forward_states = backward_states = None
-    forward_h, backward_h = [], []
-    for t in range(length):
-        forward_states = model.fw_lstm_cell(forward_emb[:, t, :], forward_states)
-        backward_states = model.bw_lstm_cell(backward_emb[:, t, :], backward_states)
-        forward_h.append(forward_states[0])
-        backward_h.append(backward_states[0])
-    backward = model.reverse_sequence(np.stack(backward_h, axis=1), [length])
-    hidden = np.concatenate([np.stack(forward_h, axis=1), backward], axis=2)[0]
-    return model.fc_layer(hidden[targets])
+    lengths = [len(seq) for seq in sequences]
+    steps = max(lengths)
+    forward = np.zeros((len(sequences), steps), dtype=np.int64)
+    backward = np.zeros_like(forward)
+    for b, seq in enumerate(sequences):
+        forward[b, :len(seq)] = seq
+        backward[b, :len(seq)] = seq[::-1]
+    w = model
+    fw = _lstm(w.embeddings[forward], w.weight_ih, w.weight_hh, w.bias_ih + w.bias_hh)
+    bw = _lstm(w.embeddings[backward], w.weight_ih_reverse, w.weight_hh_reverse,
+               w.bias_ih_reverse + w.bias_hh_reverse)
+    out = []
+    for b, (length, polys) in enumerate(zip(lengths, targets)):
+        if not polys:
+            out.append(None)
+            continue
+        at = np.array(polys) + 1
+        hidden = np.concatenate([fw[b, at], bw[b, length - 1 - at]], axis=1)
+        out.append(model.fc_layer(hidden))
+    return out
+
+
+def _lstm(inputs, w_ih, w_hh, bias):
+    """One LSTM direction (PyTorch gate order i, f, g, o) over a batch; hidden states per step.
+    sigmoid(x) = (1 + tanh(x/2)) / 2, so the halving is folded into the weights and each step
+    takes one tanh for all four gates."""
+    import numpy as np
+
+    size = w_hh.shape[1]
+    scale = np.full(4 * size, 0.5)
+    scale[2 * size:3 * size] = 1.0
+    projected = (inputs @ w_ih.T + bias) * scale
+    recurrent = w_hh.T * scale
+    h = np.zeros((inputs.shape[0], size))
+    c = np.zeros_like(h)
+    out = np.empty((inputs.shape[0], inputs.shape[1], size))
+    for t in range(inputs.shape[1]):
+        gates = np.tanh(projected[:, t] + h @ recurrent)
+        gates[:, :2 * size] += 1.0
+        gates[:, 3 * size:] += 1.0
+        c = 0.5 * gates[:, size:2 * size] * c + 0.5 * gates[:, :size] * gates[:, 2 * size:3 * size]
+        h = 0.5 * gates[:, 3 * size:] * np.tanh(c)
+        out[:, t] = h
+    return out
 
 
 @functools.cache
@@ -302,6 +336,7 @@ Rule = Callable[[Sentence, int], "str | None"]
 WORDS = {
     "样子": "yang4 zi5", "卷积": "juan3 ji1", "方差": "fang1 cha1", "工作坊": "gong1 zuo4 fang1",
     "处在": "chu3 zai4", "弄清楚": "nong4 qing1 chu5", "弄清": "nong4 qing1", "更好": "geng4 hao3",
+    "在行": "zai4 hang2", "一觉": "yi1 jiao4", "午觉": "wu3 jiao4",
 }
 
 
@@ -358,14 +393,16 @@ _PLACE_TAGS = {"ns", "nr", "nt", "nz", "f", "s", "m", "q", "r", "x", "eng"}
 
 
 def complement_de(s: Sentence, i: int) -> str | None:
-    """得 between a verb or adjective and its complement is de5 (设计得正确, 做得不好); after a modal
-    it is the verb de2 (会得偏头痛)."""
+    """得 between a verb or adjective and its complement is de5 (设计得正确, 做得不好); between a
+    pronoun and a verb it is "must", dei3 (我得走了); after a modal it is the verb de2 (会得偏头痛)."""
     if not _alone(s, i, "得"):
         return None
     before, tag = s.neighbour(i, -1)
-    after, _ = s.neighbour(i, 1)
+    after, after_tag = s.neighbour(i, 1)
     if not after or not is_hanzi(after[0]) or before in _MODALS:
         return None
+    if tag == "r" and after_tag == "v" and after != "了":
+        return "dei3"
     return "de5" if tag in {"v", "vn", "vd", "a", "ad", "an", "i", "l"} else None
 
 
@@ -373,8 +410,8 @@ _MODALS = {"会", "能", "要", "可能", "可以", "应该", "将", "想", "愿
 
 
 def preposition_wei(s: Sentence, i: int) -> str | None:
-    """为 alone, not after a verb, with a verb later in its clause is the preposition wei4
-    (为他们提供工具, 将为系统编写算法); ``X为Y`` and ``V为`` are left to the model (wei2)."""
+    """为 alone, not after a verb, with a verb or adjective later in its clause is the preposition
+    wei4 (为他们提供工具, 将为系统编写算法, 为你骄傲); ``X为Y`` and ``V为`` are left to the model (wei2)."""
     if not _alone(s, i, "为"):
         return None
     _, tag = s.neighbour(i, -1)
@@ -383,7 +420,7 @@ def preposition_wei(s: Sentence, i: int) -> str | None:
     k = s.word_of[i] + 1
     seen = 0
     while k < len(s.words) and s.words[k][2] != "x":
-        if s.words[k][2] in {"v", "vn"} and seen:
+        if s.words[k][2] in {"v", "vn", "a"} and seen:
             return "wei4"
         seen += 1
         k += 1
@@ -405,6 +442,19 @@ def adverb(s: Sentence, i: int) -> str | None:
 _ADVERBS = {"都": "dou1", "还": "hai2", "更": "geng4"}
 
 
+def after_degree(s: Sentence, i: int) -> str | None:
+    """长, 重 and 好 alone after a degree adverb are adjectives: chang2, zhong4, hao3 (头发很长)."""
+    char = s.text[i]
+    if char not in _ADJECTIVES or not _alone(s, i, char):
+        return None
+    before, _ = s.neighbour(i, -1)
+    return _ADJECTIVES[char] if before in _DEGREE else None
+
+
+_ADJECTIVES = {"长": "chang2", "重": "zhong4", "好": "hao3"}
+_DEGREE = {"很", "太", "更", "最", "非常", "特别", "比较", "较", "那么", "这么", "多么", "挺", "极", "十分", "越来越"}
+
+
 def particle_le(s: Sentence, i: int) -> str | None:
     """了 alone is the particle le5 (编码了结构), except in ``V不了`` (liao3: 做不了)."""
     if not _alone(s, i, "了"):
@@ -413,4 +463,4 @@ def particle_le(s: Sentence, i: int) -> str | None:
 
 
 RULES: tuple[Rule, ...] = (own_words, adverbial_de, complement_de, preposition_wei, adverb,
-                           particle_le, word_reading)
+                           after_degree, particle_le, word_reading)
