@@ -24,7 +24,32 @@ from dataclasses import dataclass
 
 __all__ = ["VERSION", "is_hanzi", "surface_tones", "zh_readings"]
 
-VERSION = "zh-readings-2"
+def _version() -> str:
+    """This module's source (its rules and word list) and the versions of the models and
+    dictionaries it reads: any change of output changes it."""
+    import hashlib
+    from importlib import metadata
+    from pathlib import Path
+
+    digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    versions = []
+    for package in ("g2pM", "pypinyin", "jieba"):
+        try:
+            versions.append(f"{package}-{metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{package}-none")
+    return "+".join([f"zh-readings-{digest}", *versions])
+
+
+def __getattr__(name: str) -> str:
+    """``VERSION``, computed on first use (finding the packages' versions takes tens of ms)."""
+    if name == "VERSION":
+        globals()["VERSION"] = version = _version()
+        return version
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+VERSION: str  # changes whenever a rule, word list, model or dictionary may change the readings
 
 _SYLLABLE = re.compile(r"[a-z]+[1-5]")
 # pypinyin's phrase dictionary writes 一 and 不 with the tones they are spoken with (一起 yi4 qi3).
@@ -75,7 +100,8 @@ def _decide(sentence: Sentence, i: int, active: tuple[Rule, ...]) -> str | None:
 def surface_tones(readings: list[str | None], text: str) -> list[str | None]:
     """The 一/不 tone changes applied to ``readings`` (those of ``text``), for an engine that reads
     pinyin tones as given. 不 before a fourth tone is bu2; 一 is yi2 before a fourth tone and yi4
-    before the other tones, except where it counts (第一, 十一, 一九, 统一) or ends a phrase.
+    before the other tones, except where it counts (第一, 十一, 一九, 统一) or ends a phrase; between
+    a repeated verb (看一看) it is neutral.
 
     >>> surface_tones(zh_readings("不要一起"), "不要一起")
     ['bu2', 'yao4', 'yi4', 'qi3']
@@ -91,6 +117,9 @@ def surface_tones(readings: list[str | None], text: str) -> list[str | None]:
             out[i] = "bu2" if nxt.endswith("4") else "bu4"
             continue
         prev = text[i - 1] if i > 0 else ""
+        if prev and prev == text[i + 1]:  # 看一看: between a repeated verb, 一 is neutral
+            out[i] = "yi5"
+            continue
         if prev in _ORDINAL_BEFORE or text[i + 1] in _NUMERALS_AFTER:
             continue
         out[i] = "yi2" if nxt.endswith("4") else "yi4"
