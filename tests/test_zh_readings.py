@@ -109,6 +109,13 @@ PANEL_HARD = [
     ("它根本不会很好[地]工作", "de5", "adverbial 地 after 很好"),
     ("获得更[好]的解决方案", "hao3", "adjective 'better'"),
     ("它[更]像是一个", "geng4", "adverb 'more'"),
+    ("在伯克利[教]授数据", "jiao1", "教授 with an object: to teach"),
+    ("我[教]了 2", "jiao1", "the verb 教, to teach"),
+    ("或者我可以[教]我的特", "jiao1", "the verb 教 after a modal"),
+    ("每一[行]代码都", "hang2", "行 counts lines of code"),
+    ("我们能在一[行]中编写", "hang2", "一行: one line"),
+    ("我们都在成[长]。", "zhang3", "成长: to grow"),
+    ("朴素贝叶斯[分]类器", "fen1", "分类器: classifier"),
 ]
 
 
@@ -164,6 +171,9 @@ def test_panel_polyphones_labelled_by_hand(context, expected, reason):
     ("只有一只猫。", "只", ["zhi3", "zhi1"]),
     ("我们需要调试这个程序。", "调", ["tiao2"]),
     ("他被调到北京工作。", "调", ["diao4"]),
+    ("他教我们数学。", "教", ["jiao1"]),
+    ("他是大学教授。", "教", ["jiao4"]),
+    ("宗教和教育。", "教", ["jiao4", "jiao4"]),
 ])
 def test_tricky_polyphones(text, char, expected):
     readings = zh_readings(text)

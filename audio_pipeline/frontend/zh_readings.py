@@ -366,6 +366,7 @@ WORDS = {
     "样子": "yang4 zi5", "卷积": "juan3 ji1", "方差": "fang1 cha1", "工作坊": "gong1 zuo4 fang1",
     "处在": "chu3 zai4", "弄清楚": "nong4 qing1 chu5", "弄清": "nong4 qing1", "更好": "geng4 hao3",
     "在行": "zai4 hang2", "一觉": "yi1 jiao4", "午觉": "wu3 jiao4",
+    "行代码": "hang2 dai4 ma3", "一行代码": "yi1 hang2 dai4 ma3", "一行中": "yi1 hang2 zhong1",
 }
 
 
@@ -484,6 +485,26 @@ _ADJECTIVES = {"长": "chang2", "重": "zhong4", "好": "hao3"}
 _DEGREE = {"很", "太", "更", "最", "非常", "特别", "比较", "较", "那么", "这么", "多么", "挺", "极", "十分", "越来越"}
 
 
+def verb_jiao(s: Sentence, i: int) -> str | None:
+    """教 as the verb "teach" is jiao1: alone after a subject, adverb or modal, or before its
+    object (我教了, 可以教我的学生); 教授 before its object too (教授数据科学), not the professor."""
+    if s.text[i] != "教":
+        return None
+    before, before_tag = s.neighbour(i, -1)
+    after, after_tag = s.neighbour(i, 1)
+    if s.word(i) == "教":
+        if before_tag in {"r", "d"} or before in _MODALS or after_tag == "r" or after in {"了", "过", "着"}:
+            return "jiao1"
+    elif s.word(i) == "教授":
+        k = s.word_of[i] + 1
+        while k < len(s.words) and s.text[s.words[k][0]:s.words[k][1]].isspace():
+            k += 1
+        if k < len(s.words) and s.words[k][2] in {"n", "nz", "eng"} and \
+                s.text[s.words[k][0]:s.words[k][1]] not in {"职位", "职称", "会", "们"}:
+            return "jiao1"
+    return None
+
+
 def particle_le(s: Sentence, i: int) -> str | None:
     """了 alone is the particle le5 (编码了结构), except in ``V不了`` (liao3: 做不了)."""
     if not _alone(s, i, "了"):
@@ -492,4 +513,4 @@ def particle_le(s: Sentence, i: int) -> str | None:
 
 
 RULES: tuple[Rule, ...] = (own_words, adverbial_de, complement_de, preposition_wei, adverb,
-                           after_degree, particle_le, word_reading)
+                           after_degree, verb_jiao, particle_le, word_reading)
