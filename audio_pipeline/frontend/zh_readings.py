@@ -5,10 +5,12 @@ Three sources, each where measurement says it is best (``bench/pronounce``):
 * g2pM, a small BiLSTM trained on the CPP benchmark (numpy weights in its wheel), reads every
   polyphone (多音字) in the context of its sentence;
 * words: jieba cuts the sentence into words, and pypinyin's phrase dictionary gives a word's
-  reading; it overrides g2pM where g2pM is less than sure of its choice;
-* rules for the function words that both get wrong in speech-like text (地, 得, 为, 都, 还, …).
+  reading; it overrides g2pM where g2pM is less than sure of its choice or the word is common;
+* rules for the function words that both get wrong in speech-like text (地, 得, 为, 都, 还, …) and
+  a short word list of our own.
 
-Every other Hanzi is read by pypinyin. Models and dictionaries load lazily, once per process.
+Every other Hanzi is read by pypinyin's dictionaries (its word's reading, else the character's
+first). Models and dictionaries load lazily, once per process (about 1 s, jieba's the most).
 
 The readings are *lexical*: 一 is yi1 and 不 is bu4 wherever they stand, and no third-tone sandhi is
 applied (eSpeak NG applies 3-3 sandhi itself). ``surface_tones`` gives the 一/不 tone changes a
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = ["VERSION", "is_hanzi", "surface_tones", "zh_readings"]
+
 
 def _version() -> str:
     """This module's source (its rules and word list) and the versions of the models and
@@ -60,7 +63,8 @@ _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;\n]*|[。！？；
 
 def zh_readings(text: str) -> list[str | None]:
     """One pinyin syllable per character of ``text``: lowercase letters and a tone digit 1-5 (5 is
-    the neutral tone), ü written ``v``; ``None`` for every character that is not a Hanzi.
+    the neutral tone), ü written ``v``; ``None`` for every character that is not a Hanzi (and for
+    the rare Hanzi no dictionary knows). Give whole sentences or more: the context decides.
 
     The reading is the one in context (polyphones resolved) with *lexical* tones: no 3-3 sandhi,
     no 一/不 tone change (see ``surface_tones``). Deterministic.
@@ -98,7 +102,8 @@ def _decide(sentence: Sentence, i: int, active: tuple[Rule, ...]) -> str | None:
 
 
 def surface_tones(readings: list[str | None], text: str) -> list[str | None]:
-    """The 一/不 tone changes applied to ``readings`` (those of ``text``), for an engine that reads
+    """The 一/不 tone changes applied to ``readings`` (``zh_readings(text)``, one per character of
+    ``text``); a new list, for an engine that reads
     pinyin tones as given. 不 before a fourth tone is bu2; 一 is yi2 before a fourth tone and yi4
     before the other tones, except where it counts (第一, 十一, 一九, 统一) or ends a phrase; between
     a repeated verb (看一看) it is neutral.
