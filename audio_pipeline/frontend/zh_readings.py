@@ -103,10 +103,9 @@ def _decide(sentence: Sentence, i: int, active: tuple[Rule, ...]) -> str | None:
 
 def surface_tones(readings: list[str | None], text: str) -> list[str | None]:
     """The 一/不 tone changes applied to ``readings`` (``zh_readings(text)``, one per character of
-    ``text``); a new list, for an engine that reads
-    pinyin tones as given. 不 before a fourth tone is bu2; 一 is yi2 before a fourth tone and yi4
-    before the other tones, except where it counts (第一, 十一, 一九, 统一) or ends a phrase; between
-    a repeated verb (看一看) it is neutral.
+    ``text``), as a new list, for an engine that reads pinyin tones as given. 不 before a fourth
+    tone is bu2; 一 is yi2 before a fourth tone and yi4 before the other tones, except where it
+    counts (第一, 十一, 一九, 统一) or ends a phrase; between a repeated verb (看一看) it is neutral.
 
     >>> surface_tones(zh_readings("不要一起"), "不要一起")
     ['bu2', 'yao4', 'yi4', 'qi3']
