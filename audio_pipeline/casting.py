@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .errors import CastingError
 from .frontend.lexicon import Lexicon, parse_lexicon
-from .model import Cast, Transcript, Voice
+from .model import NARRATOR, PSEUDO, Cast, Transcript, Voice
 from .tts.engine import EngineInfo
 
 # (variant, pitch, rate): median F0 measured on Mandarin speech, low and high voices alternating.
@@ -37,6 +37,16 @@ PALETTE: tuple[tuple[str, int, int], ...] = (
     ("m8", 30, 166),
     ("grandma", 62, 162),
 )
+# Pitch changes to the palette for English voices, where m7 and m2 came out too close (153 / 170 Hz,
+# 11% apart). Median F0 of slots 0-7 on gmw/en-us (eSpeak NG 1.52, two interview sentences, ffmpeg-
+# free autocorrelation as in tests/audio_checks.py) with these: m3 108, f1 214, klatt4 77, f4 262,
+# m7 147, belinda 320, klatt 125, m2 178 Hz: 16-40% apart.
+_PALETTE_PITCHES = {"en": {"m7": 84, "m2": 99}}
+#: What narrators (and pseudo-speakers, which are never spoken) get instead of a palette slot: the
+#: plain voice, no variant, so it can never collide with a panelist's.
+_NARRATOR_PITCHES = (50, 38, 62, 26, 74)
+_NARRATOR_RATE = 160
+_FALLBACK_LANGUAGE = "en"
 _LANGUAGE_VOICES = {"zh": ("cmn", "zh", "yue"), "en": ("en-us", "en-gb", "en")}
 _SPEAKER_KEYS = {"name", "voice", "variant", "rate", "pitch", "volume"}
 _DEFAULT_KEYS = {"voice", "rate", "volume"}
@@ -136,7 +146,12 @@ def cast_voices(transcript: Transcript, engine: EngineInfo, casting: CastingFile
             warnings.append(f"{where}: {', '.join(skipped)} not in this transcript; ignored")
 
     defaults = dict(casting.defaults) if casting else {}
-    base_id = defaults.get("voice") or language_voice(transcript.metadata.language, engine)
+    language = transcript.metadata.language
+    if not defaults.get("voice") and not matching_voices(language, engine):
+        warnings.append(f"the engine has no voice for language {language!r}: speaking it with the "
+                        f"{_FALLBACK_LANGUAGE!r} voice (set [defaults] voice; audio-pipeline voices lists them)")
+        language = _FALLBACK_LANGUAGE
+    base_id = defaults.get("voice") or language_voice(language, engine)
     voice_ids = {v.id for v in engine.voices}
     where = casting.path if casting else "--voice"
 
@@ -160,19 +175,26 @@ def cast_voices(transcript: Transcript, engine: EngineInfo, casting: CastingFile
 
     check({}, "defaults")
     voices: dict[str, Voice] = {code: check(entry, f"speakers.{code}") for code, entry in explicit.items()}
-    palette = [p for p in PALETTE if not engine.variants or p[0] in engine.variants]
+    pitches = _PALETTE_PITCHES.get(_primary(language), {})
+    palette = [(v, pitches.get(v, pitch), rate) for v, pitch, rate in PALETTE
+               if not engine.variants or v in engine.variants]
     if seed is not None:
         random.Random(seed).shuffle(palette)
     # A speaker's palette slot is its position in the transcript, so re-casting one speaker never
     # moves another; only a collision with an explicit voice sends a speaker to a spare slot.
     taken = {(v.variant, v.pitch) for v in voices.values()}
-    slots = palette + _further_variations(palette, max(0, 2 * len(transcript.speakers) - len(palette)))
+    off_palette = [s for s in transcript.speakers if s.role in (NARRATOR, PSEUDO)]
+    for n, speaker in enumerate(s for s in off_palette if s.code not in voices):
+        voices[speaker.code] = Voice(base_id, None, int(defaults.get("rate", _NARRATOR_RATE)),
+                                     _NARRATOR_PITCHES[n % len(_NARRATOR_PITCHES)], float(defaults.get("volume", 1.0)))
+    panelists = [s for s in transcript.speakers if s not in off_palette]
+    slots = palette + _further_variations(palette, max(0, 2 * len(panelists) - len(palette)))
     used: set[int] = set()
     short = []
-    for position, speaker in enumerate(transcript.speakers):
+    for position, speaker in enumerate(panelists):
         if speaker.code in voices:
             continue
-        candidates = [position] + list(range(len(transcript.speakers), len(slots)))
+        candidates = [position] + list(range(len(panelists), len(slots)))
         slot = next(i for i in candidates if i not in used and (slots[i][0], slots[i][1]) not in taken)
         used.add(slot)
         if slot >= len(palette):
@@ -181,11 +203,11 @@ def cast_voices(transcript: Transcript, engine: EngineInfo, casting: CastingFile
         voices[speaker.code] = Voice(base_id, variant, int(defaults.get("rate", rate)), pitch,
                                      float(defaults.get("volume", 1.0)))
     if short:
-        warnings.append(f"{len(transcript.speakers)} speakers but only {len(palette)} clearly distinct voices: "
+        warnings.append(f"{len(panelists)} speakers but only {len(palette)} clearly distinct voices: "
                         f"{', '.join(short)} get pitch and rate variations that may sound alike")
     voices = {s.code: voices[s.code] for s in transcript.speakers}
     seen: dict[Voice, str] = {}
-    for s in transcript.speakers:
+    for s in (s for s in transcript.speakers if s.role != PSEUDO):  # never spoken
         if voices[s.code] in seen:
             warnings.append(f"speakers {seen[voices[s.code]]} and {s.code} have the same voice")
         seen.setdefault(voices[s.code], s.code)
@@ -203,8 +225,14 @@ def language_voice(language: str, engine: EngineInfo) -> str:
 
 
 def matching_voices(language: str, engine: EngineInfo) -> list[str]:
-    """Voice ids for a language, best first (exact language before regional or romanised ones)."""
-    wanted = _LANGUAGE_VOICES.get(language, (language,))
+    """Voice ids for a language tag, best first (exact language before regional or romanised ones).
+
+    ``en-GB`` and ``en_gb`` find the British voice first, then any English one; ``zh-Hans`` finds
+    Mandarin.
+    """
+    tag = language.strip().lower().replace("_", "-")
+    primary = _primary(tag)
+    wanted = tuple(dict.fromkeys(((tag,) if tag != primary else ()) + _LANGUAGE_VOICES.get(primary, (primary,))))
     ranked = []
     for rank, lang in enumerate(wanted):
         for v in engine.voices:
@@ -214,6 +242,11 @@ def matching_voices(language: str, engine: EngineInfo) -> list[str]:
                 elif vl.startswith(lang + "-"):
                     ranked.append((rank, 1, v.id))
     return list(dict.fromkeys(vid for *_, vid in sorted(ranked)))
+
+
+def _primary(language: str) -> str:
+    """``en-GB`` → ``en``."""
+    return language.strip().lower().replace("_", "-").split("-")[0]
 
 
 def parse_override(text: str) -> tuple[str, dict]:

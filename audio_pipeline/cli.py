@@ -40,6 +40,12 @@ TranscriptArg = Annotated[Optional[Path], typer.Argument(help="Transcript file (
                                                          show_default=False)]
 VoicesOpt = Annotated[Optional[Path], typer.Option("--voices", help="Casting file (default: ./voices.toml if present; "
                                                                      "'none' for automatic casting).")]
+InputFormatOpt = Annotated[Optional[str], typer.Option("--input-format", help="Transcript format: labels, markdown, "
+                                                     "webvtt, srt, json or html (default: detected).")]
+EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Transcript text encoding, e.g. gb18030 "
+                                                "(default: detected: UTF-8, UTF-16 with BOM, GB18030, …).")]
+MinChapterOpt = Annotated[float, typer.Option("--min-chapter", min=0, help="Merge chapters estimated shorter than "
+                                              "this many seconds into the one before (0: keep every question).")]
 VoiceOpt = Annotated[Optional[list[str]], typer.Option("--voice", help="Override one speaker: "
                                                                          "SPEAKER=VOICE_ID[+VARIANT][,rate=..,pitch=..]. Repeatable.")]
 
@@ -101,13 +107,20 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
            audio_format: Annotated[str, typer.Option("--format", help="Container: mp3, m4b (AAC) or opus.")] = "mp3",
            bitrate: Annotated[Optional[int], typer.Option("--bitrate", min=8, max=320,
                                                           help="kbit/s (default: mp3 64, m4b 64, opus 32).")] = None,
-           clips: Annotated[bool, typer.Option("--clips", help="Also write one clip per chapter into OUT/<slug>/clips/.")] = False) -> None:
+           clips: Annotated[bool, typer.Option("--clips", help="Also write one clip per chapter into OUT/<slug>/clips/.")] = False,
+           cover: Annotated[Optional[Path], typer.Option("--cover", help="Cover image: square JPEG or PNG, 1400-3000 px "
+                                                                            "(default: one drawn from the title and speakers).")] = None,
+           base_url: Annotated[Optional[str], typer.Option("--base-url", help="Public address of OUT, for feed.xml's links "
+                                                                                "(default: links relative to OUT).")] = None,
+           min_chapter: MinChapterOpt = 30.0,
+           input_format: InputFormatOpt = None, encoding: EncodingOpt = None) -> None:
     """Render TRANSCRIPT into OUT/<slug>.mp3 (tags, chapters), .vtt, .srt, .chapters.json and .json."""
     from .tts.engine import describe_early
 
     extra = {"jobs": jobs} if jobs else {}
     settings = _settings(transcript, voices, out_dir=out_dir, audio_format=audio_format.lower(),
-                         bitrate_kbps=bitrate, clips=clips,
+                         bitrate_kbps=bitrate, clips=clips, cover=cover, base_url=base_url,
+                         min_chapter_seconds=min_chapter, input_format=input_format, encoding=encoding,
                          cache_dir=None if no_cache else (cache_dir or default_cache_dir()), **extra)
     describe_early(settings.engine)  # runs while the pipeline's modules load
     from .pipeline import render as run
@@ -129,32 +142,62 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
     if "clips" in result.files:
         _say(f"  {len(result.files['clips'])} clips in {result.episode.parent / Path(result.files['clips'][0]).parent}")
     _say(f"  pieces: {result.pieces_synthesized} synthesized, {result.pieces_reused} reused")
+    _say(f"  podcast feed of every episode in the folder: {result.episode.parent / 'feed.xml'}")
 
 
 @app.command()
 def inspect(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: VoiceOpt = None,
-            recast: Annotated[Optional[int], typer.Option("--recast")] = None) -> None:
-    """Show speakers, their voices and turn counts, and the chapters, without synthesizing."""
+            recast: Annotated[Optional[int], typer.Option("--recast")] = None,
+            as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document (schema: README).")] = False,
+            min_chapter: MinChapterOpt = 30.0,
+            input_format: InputFormatOpt = None, encoding: EncodingOpt = None) -> None:
+    """Show speakers, their voices, turns as spoken, chapters and warnings, without synthesizing."""
+    from .pipeline import prepare
+    from .summary import inspect_document
+
+    settings = _settings(transcript, voices, min_chapter_seconds=min_chapter, input_format=input_format,
+                         encoding=encoding)
+    plan = prepare(settings, voice_overrides=tuple(voice or ()), recast=recast)
+    doc = inspect_document(plan, settings.pauses)
+    if as_json:
+        import json
+
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        return
+    _inspect_tables(plan, doc)
+
+
+def _inspect_tables(plan, doc: dict) -> None:
     from rich.table import Table
 
-    from .pipeline import prepare
-
-    plan = prepare(_settings(transcript, voices), voice_overrides=tuple(voice or ()), recast=recast)
     meta = plan.transcript.metadata
     out = _console()
     out.print(f"[bold]{meta.title}[/]  {meta.show}  {meta.date}  ({meta.language})", highlight=False)
-    speakers = Table("code", "name", "role", "turns", "voice", title="Speakers")
-    for s in plan.transcript.speakers:
-        code = s.code + (f" ({', '.join(s.aliases)})" if s.aliases else "")
-        speakers.add_row(code, plan.names[s.code], s.role, str(sum(t.speaker == s.code for t in plan.transcript.turns)),
-                         plan.cast.voice(s.code).describe())
+    out.print(f"format: {doc['format']}  encoding: {doc['encoding']}  language: {doc['language']}", highlight=False)
+    speakers = Table("code", "name", "role", "turns", "words", "voice", title="Speakers")
+    for s in doc["speakers"]:
+        code = s["code"] + (f" ({', '.join(s['aliases'])})" if s["aliases"] else "")
+        speakers.add_row(code, plan.names[s["code"]], s["role"], str(s["turns"]), str(s["words"]), s["voice"])
     out.print(speakers)
-    chapters = Table("#", "title", "asked by", "line", title="Chapters")
-    for c in plan.chapters:
-        line = plan.transcript.turns[c.turn].paragraphs[c.paragraph].line
-        chapters.add_row(str(c.index), c.title, plan.names.get(c.asked_by, "—") if c.asked_by else "—", str(line))
+    turns = Table("#", "speaker", "line", "time", "spoken text", title="Turns")
+    for t in doc["turns"]:
+        text = t["text"].replace("\n", " ")
+        turns.add_row(str(t["index"]), t["speaker"], str(t["line"]),
+                      "" if t["source_time"] is None else f"{t['source_time']:g}",
+                      text if len(text) <= 70 else text[:69] + "…")
+    out.print(turns)
+    chapters = Table("#", "title", "asked by", "line", "~s", title="Chapters")
+    for c in doc["chapters"]:
+        line = plan.transcript.turns[c["first_turn"]].paragraphs[c["first_paragraph"]].line
+        asked = plan.names.get(c["asked_by"], "—") if c["asked_by"] else "—"
+        chapters.add_row(str(c["index"]), c["title"], asked, str(line), f"{c['estimated_seconds']:.0f}")
     out.print(chapters)
-    for warning in plan.cast.warnings:
+    if doc["stage_directions"]:
+        stages = Table("line", "stage direction", title="Stage directions (not spoken)")
+        for d in doc["stage_directions"]:
+            stages.add_row(str(d["line"]), d["text"])
+        out.print(stages)
+    for warning in doc["warnings"]:
         _say(warning, mark="warning:", colour="yellow", err=True)
 
 
@@ -183,12 +226,14 @@ def voices(lang: Annotated[Optional[str], typer.Option("--lang", help="Only voic
 
 @app.command()
 def cast(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: VoiceOpt = None,
-         recast: Annotated[Optional[int], typer.Option("--recast")] = None) -> None:
+         recast: Annotated[Optional[int], typer.Option("--recast")] = None,
+         input_format: InputFormatOpt = None, encoding: EncodingOpt = None) -> None:
     """Print a commented casting file for TRANSCRIPT's speakers (edit it, pass it back with --voices)."""
     from .casting import casting_file_text
     from .pipeline import prepare
 
-    plan = prepare(_settings(transcript, voices), voice_overrides=tuple(voice or ()), recast=recast)
+    plan = prepare(_settings(transcript, voices, input_format=input_format, encoding=encoding),
+                   voice_overrides=tuple(voice or ()), recast=recast)
     sys.stdout.write(casting_file_text(plan.transcript, plan.cast, plan.engine))
 
 
@@ -198,12 +243,13 @@ def preview(speaker: Annotated[str, typer.Argument(help="Speaker code, e.g. JG."
             voices: VoicesOpt = None, voice: VoiceOpt = None,
             recast: Annotated[Optional[int], typer.Option("--recast")] = None,
             out_dir: Annotated[Path, typer.Option("--out")] = Path("output"),
-            seconds: Annotated[float, typer.Option("--seconds", min=1, max=120)] = 8.0) -> None:
+            seconds: Annotated[float, typer.Option("--seconds", min=1, max=120)] = 8.0,
+            input_format: InputFormatOpt = None, encoding: EncodingOpt = None) -> None:
     """Render a few seconds of SPEAKER's first turn, to audition a voice."""
     from .pipeline import preview as run
 
-    path = run(_settings(transcript, voices, out_dir=out_dir), speaker, voice_overrides=tuple(voice or ()),
-               recast=recast, seconds=seconds)
+    path = run(_settings(transcript, voices, out_dir=out_dir, input_format=input_format, encoding=encoding), speaker,
+               voice_overrides=tuple(voice or ()), recast=recast, seconds=seconds)
     _say(str(path), mark="✓", colour="green")
 
 
@@ -257,6 +303,18 @@ def clip(episode: Annotated[Path, typer.Argument(help="A rendered episode (.mp3,
         raise typer.BadParameter("give --chapter N (repeatable) or --all")
     for path in cut_clips(episode, None if all_chapters else list(chapter), out_dir):
         _say(str(path), mark="✓", colour="green")
+
+
+@app.command()
+def serve(folder: Annotated[Path, typer.Argument(help="The output folder to serve.")] = Path("output"),
+          port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port).")] = 8000,
+          bind: Annotated[str, typer.Option("--bind", help="Address to listen on (0.0.0.0: every interface).")]
+          = "127.0.0.1") -> None:
+    """Serve FOLDER over HTTP (byte ranges for seeking) and print the page and feed URLs."""
+    from .serve import serve as run
+
+    run(folder, port, bind, announce=_say)
+    _say("stopped")
 
 
 def main() -> None:

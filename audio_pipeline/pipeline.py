@@ -13,8 +13,11 @@ from .encode import FORMATS
 from .errors import ExportError, TranscriptError, disk_error
 from .export.audio import write_clips, write_episode, write_preview
 from .export.chapters_json import write_chapters_json
+from .export.cover import Cover, episode_cover, write_cover
+from .export.feed import FEED_NAME, check_base_url, write_feed
 from .export.manifest import build_manifest, write_manifest
 from .export.mp3_segments import EarlyEncoder
+from .export.page import write_page
 from .export.subtitles import write_srt, write_vtt
 from .frontend.chain import prepare_pieces
 from .frontend.lexicon import Lexicon
@@ -56,8 +59,8 @@ class RenderResult:
 
 def prepare(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast: int | None = None) -> Plan:
     """Parse, find chapters and cast voices (no synthesis)."""
-    transcript = read_transcript(settings.transcript)
-    chapters = find_chapters(transcript)
+    transcript = read_transcript(settings.transcript, input_format=settings.input_format, encoding=settings.encoding)
+    chapters = find_chapters(transcript, min_seconds=settings.min_chapter_seconds)
     engine = load_engine(settings.engine).info()
     casting = load_casting(settings.voices) if settings.voices else None
     overrides: dict[str, dict] = {}
@@ -81,6 +84,8 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
     plan = prepare(settings, voice_overrides=voice_overrides, recast=recast)
     if settings.audio_format != "mp3" or settings.clips:  # MP3 episodes are LAME's alone
         check_ffmpeg()
+    check_base_url(settings.base_url)
+    cover = episode_cover(plan.transcript, plan.names, settings)  # a bad --cover fails before synthesis
     check_writable(settings.out_dir)
     sweep_stale(settings.out_dir)
     pieces = plan_pieces(plan.transcript, plan.chapters, plan.cast, settings.pauses)
@@ -102,7 +107,7 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
         timeline = lay_out(plan.transcript, plan.chapters, plan.cast, pieces, audio,
                            settings.sample_rate, settings.pauses)
         with staged_outputs():
-            files, encoded = export(timeline, settings, cache, early.written if early else set())
+            files, encoded = export(timeline, settings, cache, early.written if early else set(), cover)
             reused = sum(a.reused for a in audio)
             stats = {"pieces": len(pieces), "pieces_synthesized": len(pieces) - reused, "pieces_reused": reused}
             if settings.audio_format == "mp3":
@@ -110,8 +115,9 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
                           "segments_reused": len(timeline.segments) - encoded}
             manifest_path = settings.out_dir / f"{_slug(timeline)}.json"
             write_manifest(manifest_path, build_manifest(timeline, files, stats))
+        write_feed(settings.out_dir, settings.base_url)  # from every manifest in the folder, this one's included
     return RenderResult(settings.out_dir / files["episode"], manifest_path, files, timeline,
-                        len(pieces) - reused, reused, plan.cast.warnings)
+                        len(pieces) - reused, reused, plan.transcript.warnings + plan.cast.warnings)
 
 
 @contextlib.contextmanager
@@ -133,21 +139,26 @@ def _cache(settings: Settings):
 
 
 def export(timeline: Timeline, settings: Settings, cache: PieceCache,
-           encoded_early: set[Path] = frozenset()) -> tuple[dict, int]:
+           encoded_early: set[Path] = frozenset(), cover: Cover | None = None) -> tuple[dict, int]:
     """Run every exporter on the timeline; return the files written (relative to the output folder)
     and how many audio segments had to be encoded."""
     out, slug, fmt = settings.out_dir, _slug(timeline), settings.audio_format
     episode = out / f"{slug}.{FORMATS[fmt].extension}"
+    cover = cover or episode_cover(timeline.transcript, timeline.names, settings)
+    picture = (cover.mime, cover.data)
     encoded = write_episode(timeline, episode, fmt, settings.bitrate, cache=cache, jobs=settings.jobs,
-                            mp3_quality=settings.mp3_quality, encoded_early=encoded_early)
+                            mp3_quality=settings.mp3_quality, encoded_early=encoded_early, cover=picture)
     files: dict = {
         "episode": episode,
         "vtt": write_vtt(timeline, out / f"{slug}.vtt"),
         "srt": write_srt(timeline, out / f"{slug}.srt"),
         "chapters": write_chapters_json(timeline, out / f"{slug}.chapters.json"),
+        "cover": write_cover(cover, out / f"{slug}.{cover.extension}"),
     }
     if settings.clips:
-        files["clips"] = write_clips(timeline, out / slug / "clips", fmt, settings.bitrate, settings.mp3_quality)
+        files["clips"] = write_clips(timeline, out / slug / "clips", fmt, settings.bitrate, settings.mp3_quality,
+                                     cover=picture)
+    files["page"] = write_page(timeline, out, files, feed=FEED_NAME)  # last: it links to the files above
     return {k: ([p.relative_to(out).as_posix() for p in v] if isinstance(v, list) else v.relative_to(out).as_posix())
             for k, v in files.items()}, encoded
 

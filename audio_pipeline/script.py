@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import Cast, Chapter, Piece, Transcript
+from .model import PSEUDO, Cast, Chapter, Piece, Transcript
 from .settings import Pauses
 from .text import for_engine, is_speakable, normalize_space, split_long, split_sentences
 
@@ -13,12 +13,19 @@ def plan_pieces(transcript: Transcript, chapters: tuple[Chapter, ...], cast: Cas
 
     Fragments with nothing to say (a lone ``……``) are spoken with the next piece so no text is
     lost. The pause before a piece is the longest that applies: new chapter, new turn, new
-    paragraph, or next sentence.
+    paragraph, or next sentence. Pseudo-speakers (``Break:``) are never spoken; a chapter that
+    opens on one opens on the turn after it.
     """
     chapter_at = {(c.turn, c.paragraph): c.index for c in chapters}
     chapter = chapters[0].index if chapters else 1
     pieces: list[Piece] = []
+    pseudo = {s.code for s in transcript.speakers if s.role == PSEUDO}
     for turn in transcript.turns:
+        if turn.speaker in pseudo:
+            opened = [chapter_at[(turn.index, p)] for p in range(len(turn.paragraphs)) if (turn.index, p) in chapter_at]
+            if opened:
+                chapter_at.setdefault((turn.index + 1, 0), opened[-1])
+            continue
         voice = cast.voice(turn.speaker)
         for p_index, paragraph in enumerate(turn.paragraphs):
             boundary = pauses.turn if p_index == 0 else pauses.paragraph

@@ -70,12 +70,23 @@ class Settings:
     #: Also write one clip per chapter into ``<out>/<slug>/clips/``.
     clips: bool = False
     pauses: Pauses = Pauses()
+    #: Chapters estimated shorter than this (seconds) are merged into the one before; 0 keeps every
+    #: question as a chapter. Headings are kept whatever their length.
+    min_chapter_seconds: float = 30.0
     #: Fade at each piece's edges so cuts never click.
     fade_ms: int = 8
     #: Leading/trailing audio quieter than this is trimmed from each piece.
     trim_dbfs: float = -50.0
     #: Silence kept at each trimmed edge.
     keep_ms: int = 30
+    #: The user's cover image (square JPEG or PNG, 1400–3000 px); None draws one.
+    cover: Path | None = None
+    #: Public address of the output folder, for the feed's links; None makes them relative.
+    base_url: str | None = None
+    #: The transcript's format (``labels``, ``markdown``, ``webvtt``, …); None detects it.
+    input_format: str | None = None
+    #: The transcript's text encoding; None detects it (BOM, UTF-8, GB18030, …).
+    encoding: str | None = None
 
     @property
     def bitrate(self) -> int:

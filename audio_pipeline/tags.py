@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from mutagen.id3 import (CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TPE2, TRCK, TXXX, USLT,
+from mutagen.id3 import (APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TPE2, TRCK, TXXX, USLT,
                          WOAS, CTOCFlags, Encoding)
 
-from .model import Timeline
+from .model import PSEUDO, Timeline
 
 _ISO639_2 = {"zh": "zho", "en": "eng", "ja": "jpn", "de": "deu", "fr": "fra", "es": "spa"}
 
@@ -32,6 +32,8 @@ class Fields:
     source_url: str
     track: tuple[int, int] | None = None
     chapters: tuple[tuple[int, int, str], ...] = ()  # (start ms, end ms, title)
+    #: The front cover: (MIME type, image bytes), PNG or JPEG.
+    cover: tuple[str, bytes] | None = None
 
 
 def episode_fields(timeline: Timeline) -> Fields:
@@ -42,7 +44,7 @@ def episode_fields(timeline: Timeline) -> Fields:
     source = f" ({meta.source_url})" if meta.source_url else ""
     return Fields(
         title=meta.title or Path(timeline.transcript.path).stem,
-        artists=tuple(names[s.code] for s in timeline.transcript.speakers),
+        artists=tuple(names[s.code] for s in timeline.transcript.speakers if s.role != PSEUDO),
         album=meta.show, date=_date(meta.date), language=_ISO639_2.get(meta.language, "und"),
         comment=f"Synthesized by audio_pipeline from a written transcript{source}. Voices: {voices}.",
         lyrics=transcript_text(timeline), source_url=meta.source_url,
@@ -58,7 +60,15 @@ def transcript_text(timeline: Timeline, first: int = 0, last: int | None = None)
 
 def write_tags(path: Path, fmt: str, fields: Fields) -> None:
     """Write ``fields`` into the file at ``path`` in the container's own tag format."""
-    {"mp3": _write_id3, "m4b": _write_mp4, "opus": _write_vorbis}[fmt](path, fields)
+    from mutagen import MutagenError
+
+    try:
+        {"mp3": _write_id3, "m4b": _write_mp4, "opus": _write_vorbis}[fmt](path, fields)
+    except MutagenError as exc:  # mutagen wraps a full disk or a size limit: report it as the OSError it is
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, OSError):
+            raise cause from None
+        raise
 
 
 def _date(raw: str) -> str:
@@ -86,6 +96,8 @@ def _write_id3(path: Path, f: Fields) -> None:
     tags.add(USLT(encoding=enc, lang=f.language, desc="", text=f.lyrics))
     for frame in _chapter_frames(f.chapters):
         tags.add(frame)
+    if f.cover:
+        tags.add(APIC(encoding=Encoding.LATIN1, mime=f.cover[0], type=3, desc="", data=f.cover[1]))
     tags.save(str(path), v2_version=3, v23_sep="/", padding=lambda info: 0)
 
 
@@ -145,6 +157,11 @@ def _write_mp4(path: Path, f: Fields) -> None:
     if f.source_url:
         t["----:com.apple.iTunes:Source"] = [f.source_url.encode()]
     t["----:com.apple.iTunes:LANGUAGE"] = [f.language.encode()]
+    if f.cover:
+        from mutagen.mp4 import MP4Cover
+
+        kind = MP4Cover.FORMAT_PNG if f.cover[0] == "image/png" else MP4Cover.FORMAT_JPEG
+        t["covr"] = [MP4Cover(f.cover[1], imageformat=kind)]
     audio.save()
 
 
@@ -171,7 +188,26 @@ def _write_vorbis(path: Path, f: Fields) -> None:
     for n, (start, _end, title) in enumerate(f.chapters, 1):  # Vorbis-comment chapters
         t[f"CHAPTER{n:03d}"] = [_hms(start)]
         t[f"CHAPTER{n:03d}NAME"] = [title]
+    if f.cover:
+        t["METADATA_BLOCK_PICTURE"] = [_flac_picture(*f.cover)]
     audio.save()
+
+
+def _flac_picture(mime: str, data: bytes) -> str:
+    """A front cover as Vorbis comments carry it: a FLAC picture block, base64 (its size read from
+    the image, as the block requires)."""
+    import base64
+    import io
+
+    from mutagen.flac import Picture
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        width, height = image.size
+    picture = Picture()
+    picture.type, picture.mime, picture.desc, picture.data = 3, mime, "", data
+    picture.width, picture.height, picture.depth = width, height, 24
+    return base64.b64encode(picture.write()).decode("ascii")
 
 
 def _hms(ms: int) -> str:

@@ -19,7 +19,10 @@ class FakeEngine:
 
     def info(self) -> EngineInfo:
         voices = (EngineVoice("sit/cmn", "Chinese (Mandarin)", ("cmn",), "Male"),
-                  EngineVoice("gmw/en-us", "English (America)", ("en-us",), "Male"))
+                  EngineVoice("gmw/en-us", "English (America)", ("en-us",), "Male"),
+                  EngineVoice("gmw/en", "English (Great Britain)", ("en-gb",), "Male"),
+                  EngineVoice("gmw/de", "German", ("de",), "Male"),
+                  EngineVoice("roa/fr", "French (France)", ("fr-fr",), "Male"))
         variants = ("m1", "m2", "m3", "m7", "m8", "f1", "f2", "f4", "klatt", "klatt4", "linda", "belinda",
                     "aunty", "grandma")
         return EngineInfo("fake-1", voices, variants, ("f2",), stateful=False)

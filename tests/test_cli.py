@@ -48,7 +48,7 @@ def test_bad_transcripts_give_one_line_and_exit_code(tmp_path, make, code, messa
 def test_bad_casting_file_exit_code_and_message(tmp_path):
     voices = tmp_path / "v.toml"
     voices.write_text('[speakers.JG]\nvoice = "nope"\n')
-    result = run("render", str(DATA / "short-panel.txt"), "--voices", str(voices), "--out", str(tmp_path / "o"),
+    result = run("render", str(DATA / "short-panel.txt"), "--min-chapter", "0", "--voices", str(voices), "--out", str(tmp_path / "o"),
                  cwd=tmp_path)
     assert result.returncode == 3
     assert "v.toml:1: speakers.JG: voice 'nope' is not offered" in result.stderr
@@ -63,11 +63,12 @@ def test_inspect_lists_speakers_voices_and_chapters(tmp_path):
 
 
 def test_render_command_writes_outputs_and_summary(tmp_path):
-    result = run("render", str(DATA / "short-panel.txt"), "--out", str(tmp_path / "out"), "--voices", "none",
+    result = run("render", str(DATA / "short-panel.txt"), "--min-chapter", "0", "--out", str(tmp_path / "out"), "--voices", "none",
                  cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "short-panel.mp3" in result.stdout and "9 synthesized, 0 reused" in result.stdout
     assert "3 chapters" in result.stdout and "4 speakers" in result.stdout
+    assert "feed.xml" in result.stdout
     manifest = json.loads((tmp_path / "out" / "short-panel.json").read_text(encoding="utf-8"))
     assert manifest["files"]["episode"] == "short-panel.mp3"
 

@@ -26,7 +26,7 @@ def outputs(tmp_path_factory):
     cache = tmp / "cache"
     results = {}
     for fmt in ("mp3", "m4b", "opus"):
-        s = Settings(transcript=DATA / "short-panel.txt", out_dir=tmp / fmt, cache_dir=cache, audio_format=fmt,
+        s = Settings(transcript=DATA / "short-panel.txt", min_chapter_seconds=0, out_dir=tmp / fmt, cache_dir=cache, audio_format=fmt,
                      clips=True)
         results[fmt] = render(s)
     return results
@@ -116,10 +116,12 @@ def test_clip_command_cuts_the_same_audio_from_the_episode(outputs, tmp_path):
     assert _similar(decode_pcm(cut, RATE), decode_pcm(rendered, RATE)) > 0.98
     assert ID3(cut)["TIT2"].text == ID3(rendered)["TIT2"].text
     assert ID3(cut)["TPE1"].text == ID3(rendered)["TPE1"].text
+    cover = (result.episode.parent / m["files"]["cover"]).read_bytes()
+    assert [p.data for p in ID3(cut).getall("APIC")] == [p.data for p in ID3(rendered).getall("APIC")] == [cover]
 
 
 def test_recast_changes_only_that_speakers_turns(tmp_path):
-    base = Settings(transcript=DATA / "short-panel.txt", out_dir=tmp_path / "a", cache_dir=tmp_path / "cache",
+    base = Settings(transcript=DATA / "short-panel.txt", min_chapter_seconds=0, out_dir=tmp_path / "a", cache_dir=tmp_path / "cache",
                     voices=None)
     first = render(base)
     second = render(Settings(**{**base.__dict__, "out_dir": tmp_path / "b"}), voice_overrides=("DS=sit/cmn+m8,pitch=20",))
@@ -136,6 +138,6 @@ def test_recast_changes_only_that_speakers_turns(tmp_path):
 
 @pytest.mark.parametrize("fmt", ["m4b", "opus"])
 def test_other_containers_are_reproducible(outputs, tmp_path, fmt):
-    again = render(Settings(transcript=DATA / "short-panel.txt", out_dir=tmp_path, cache_dir=None, audio_format=fmt,
+    again = render(Settings(transcript=DATA / "short-panel.txt", min_chapter_seconds=0, out_dir=tmp_path, cache_dir=None, audio_format=fmt,
                             jobs=1))
     assert again.episode.read_bytes() == outputs[fmt].episode.read_bytes()  # no dates, no random serials

@@ -15,7 +15,7 @@ DATA = Path(__file__).parent / "data"
 
 
 def settings(tmp_path: Path, **kw) -> Settings:
-    base = dict(transcript=DATA / "short-panel.txt", out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+    base = dict(transcript=DATA / "short-panel.txt", min_chapter_seconds=0, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
                 engine="fake", jobs=2)
     return Settings(**{**base, **kw})
 

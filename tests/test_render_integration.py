@@ -26,7 +26,7 @@ RATE = 22050
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("render")
-    s = Settings(transcript=DATA / "short-panel.txt", out_dir=tmp / "out", cache_dir=tmp / "cache", jobs=2)
+    s = Settings(transcript=DATA / "short-panel.txt", min_chapter_seconds=0, out_dir=tmp / "out", cache_dir=tmp / "cache", jobs=2)
     result = render(s)
     return result, json.loads(result.manifest.read_text(encoding="utf-8"))
 
@@ -110,7 +110,7 @@ def test_manifest_speakers_are_the_transcript_speakers(rendered):
 
 def test_output_does_not_depend_on_worker_count_or_history(tmp_path, rendered):
     first, _ = rendered
-    s = Settings(transcript=DATA / "short-panel.txt", out_dir=tmp_path / "out", cache_dir=None, jobs=1)
+    s = Settings(transcript=DATA / "short-panel.txt", min_chapter_seconds=0, out_dir=tmp_path / "out", cache_dir=None, jobs=1)
     again = render(s)
     assert again.episode.read_bytes() == first.episode.read_bytes()
 

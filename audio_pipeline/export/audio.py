@@ -15,14 +15,15 @@ from .mp3_segments import append_segments, encode_segments
 
 
 def write_episode(timeline: Timeline, dest: Path, fmt: str, bitrate_kbps: int, *, cache: PieceCache,
-                  jobs: int = 1, mp3_quality: int = 7, encoded_early: set[Path] = frozenset()) -> int:
+                  jobs: int = 1, mp3_quality: int = 7, encoded_early: set[Path] = frozenset(),
+                  cover: tuple[str, bytes] | None = None) -> int:
     """Encode the whole episode with its tags and chapters, atomically; return how many of its MP3
     segments were encoded in this render (here or, ``encoded_early``, during synthesis).
 
     MP3 is assembled from cached segments (only changed ones are encoded, ``jobs`` at a time);
-    M4B and Opus are encoded in one pass.
+    M4B and Opus are encoded in one pass. ``cover`` (MIME type, bytes) is embedded as the front cover.
     """
-    fields = episode_fields(timeline)
+    fields = replace(episode_fields(timeline), cover=cover)
     encoded = 1
     with atomic_path(dest) as tmp:
         if fmt == "mp3":
@@ -42,9 +43,11 @@ def clip_name(index: int, title: str, extension: str) -> str:
     return f"{index:02d}-{safe_filename(short, 'chapter')}.{extension}"
 
 
-def write_clips(timeline: Timeline, folder: Path, fmt: str, bitrate_kbps: int, mp3_quality: int = 7) -> list[Path]:
-    """One file per chapter holding exactly the chapter's samples, tagged as a track of the episode."""
-    base = episode_fields(timeline)
+def write_clips(timeline: Timeline, folder: Path, fmt: str, bitrate_kbps: int, mp3_quality: int = 7,
+                cover: tuple[str, bytes] | None = None) -> list[Path]:
+    """One file per chapter holding exactly the chapter's samples, tagged as a track of the episode
+    (with the episode's cover)."""
+    base = replace(episode_fields(timeline), cover=cover)
     names = timeline.names
     total = len(timeline.chapters)
     written = []

@@ -31,7 +31,8 @@ def build_manifest(timeline: Timeline, files: dict,
             turns.append({"turn": piece.turn, "speaker": piece.speaker, "name": names[piece.speaker],
                           "voice": voices[piece.speaker].spec, "chapter": piece.chapter,
                           "start_ms": timeline.ms(timed.start), "end_ms": timeline.ms(timed.end),
-                          "line": piece.line, "text": piece.text})
+                          "line": piece.line, "source_time": timeline.transcript.turns[piece.turn].source_time,
+                          "text": piece.text})
         else:
             turns[-1]["end_ms"] = timeline.ms(timed.end)
             joiner = "\n" if piece.paragraph != prev_paragraph else sentence_gap(turns[-1]["text"])
@@ -41,6 +42,7 @@ def build_manifest(timeline: Timeline, files: dict,
         "manifest_version": MANIFEST_VERSION,
         "title": meta.title, "show": meta.show, "date": meta.date, "source_url": meta.source_url,
         "language": meta.language, "category": meta.category,
+        "input": {"format": timeline.transcript.format, "encoding": timeline.transcript.encoding},
         "duration_ms": timeline.duration_ms, "sample_rate": timeline.sample_rate,
         "files": files,
         "speakers": [{"code": s.code, "name": names[s.code], "role": s.role, "aliases": list(s.aliases),

@@ -56,6 +56,7 @@ def cut_clips(episode: Path, numbers: list[int] | None = None, out_dir: Path | N
     rate = getattr(info.info, "sample_rate", 48000)  # Opus always decodes at 48 kHz
     tags = _episode_tags(episode)
     manifest = _manifest(episode)
+    cover = _cover(episode, manifest)
     folder = out_dir or episode.parent / episode.stem / "clips"
     decoder = subprocess.Popen([ffmpeg_exe(), "-v", "error", "-i", str(episode), "-f", "s16le", "-ac", "1",
                                 "-ar", str(rate), "-"], stdout=subprocess.PIPE)
@@ -67,7 +68,7 @@ def cut_clips(episode: Path, numbers: list[int] | None = None, out_dir: Path | N
             first, last = start * rate // 1000, end * rate // 1000
             _skip(decoder.stdout, first - position)
             dest = folder / clip_name(n, title, FORMATS[fmt].extension)
-            fields = _clip_fields(n, len(chapters), title, tags, manifest)
+            fields = _clip_fields(n, len(chapters), title, tags, manifest, cover)
             with atomic_path(dest) as tmp:
                 encode(_take(decoder.stdout, last - first), rate, tmp, FORMATS[fmt], _bitrate(info))
                 write_tags(tmp, fmt, fields)
@@ -122,7 +123,18 @@ def _manifest(episode: Path) -> dict | None:
         return None
 
 
-def _clip_fields(n: int, total: int, title: str, tags: dict, manifest: dict | None) -> Fields:
+def _cover(episode: Path, manifest: dict | None) -> tuple[str, bytes] | None:
+    """The episode's cover file named in its manifest, if it is still beside it."""
+    name = (manifest or {}).get("files", {}).get("cover")
+    try:
+        data = (episode.parent / name).read_bytes() if name else None
+    except OSError:
+        return None
+    return (("image/png" if name.endswith(".png") else "image/jpeg"), data) if data else None
+
+
+def _clip_fields(n: int, total: int, title: str, tags: dict, manifest: dict | None,
+                 cover: tuple[str, bytes] | None = None) -> Fields:
     question, artists, lyrics, language = title, tuple(tags["artist"].split("/")) if tags["artist"] else (), "", "und"
     source = ""
     if manifest:
@@ -135,4 +147,4 @@ def _clip_fields(n: int, total: int, title: str, tags: dict, manifest: dict | No
         language = {"zh": "zho", "en": "eng"}.get(manifest.get("language", ""), "und")
     return Fields(title=question, artists=artists, album=tags["title"], date=tags["date"], language=language,
                   comment="Clip of a chapter, cut by audio_pipeline", lyrics=lyrics,
-                  source_url=source, track=(n, total))
+                  source_url=source, track=(n, total), cover=cover)

@@ -19,6 +19,11 @@ def _cues(timeline: Timeline):
             timed.piece.text
 
 
+def cues(timeline: Timeline) -> list[tuple[int, int, str, str, str]]:
+    """The captions' cues, one per spoken sentence: ``(start_ms, end_ms, code, name, text)``."""
+    return list(_cues(timeline))
+
+
 def _vtt_time(ms: int) -> str:
     h, rest = divmod(ms, 3_600_000)
     m, rest = divmod(rest, 60_000)
