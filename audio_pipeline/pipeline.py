@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,11 +67,12 @@ def prepare(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast
 
 
 def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast: int | None = None,
-           progress: Progress | None = None) -> RenderResult:
+           progress: Progress | None = None, executor: Executor | None = None) -> RenderResult:
     """Render a transcript into the episode, its sidecars, its manifest (and clips on request).
 
     Stages: parse → chapters → cast (``prepare``) → plan pieces → synthesize → lay out → export.
-    Bad input fails before anything is written; every output is written atomically.
+    Bad input fails before anything is written; every output is written atomically. ``executor``
+    runs the synthesis tasks (default: local worker processes; see :mod:`audio_pipeline.cluster`).
     """
     if settings.audio_format not in FORMATS:
         raise ExportError(f"unknown format {settings.audio_format!r}", hint=f"choose one of: {', '.join(FORMATS)}")
@@ -87,7 +89,8 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
     with _disk_errors(settings), _cache(settings) as cache:
         early = EarlyEncoder(pieces, plan.chapters, settings, cache) if settings.audio_format == "mp3" else None
         try:  # MP3 segments are encoded while the rest is still being synthesized
-            audio = synthesize(pieces, plan.engine, settings, cache, progress, early and early.piece_ready)
+            audio = synthesize(pieces, plan.engine, settings, cache, progress, early and early.piece_ready,
+                               executor)
         except BaseException:
             if early:
                 early.close(cancel=True)
@@ -103,7 +106,7 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
             if settings.audio_format == "mp3":
                 stats |= {"segments": len(timeline.segments), "segments_encoded": encoded,
                           "segments_reused": len(timeline.segments) - encoded}
-            manifest_path = settings.out_dir / f"{_slug(timeline)}.json"
+            manifest_path = settings.out_dir / f"{_slug(timeline, settings)}.json"
             write_manifest(manifest_path, build_manifest(timeline, files, stats))
     return RenderResult(settings.out_dir / files["episode"], manifest_path, files, timeline,
                         len(pieces) - reused, reused, plan.cast.warnings)
@@ -131,7 +134,7 @@ def export(timeline: Timeline, settings: Settings, cache: PieceCache,
            encoded_early: set[Path] = frozenset()) -> tuple[dict, int]:
     """Run every exporter on the timeline; return the files written (relative to the output folder)
     and how many audio segments had to be encoded."""
-    out, slug, fmt = settings.out_dir, _slug(timeline), settings.audio_format
+    out, slug, fmt = settings.out_dir, _slug(timeline, settings), settings.audio_format
     episode = out / f"{slug}.{FORMATS[fmt].extension}"
     encoded = write_episode(timeline, episode, fmt, settings.bitrate, cache=cache, jobs=settings.jobs,
                             mp3_quality=settings.mp3_quality, encoded_early=encoded_early)
@@ -184,5 +187,7 @@ def preview(settings: Settings, speaker: str, *, voice_overrides: tuple[str, ...
     return dest
 
 
-def _slug(timeline: Timeline) -> str:
+def _slug(timeline: Timeline, settings: Settings) -> str:
+    if settings.slug:
+        return settings.slug
     return slugify(timeline.transcript.metadata.title, Path(timeline.transcript.path).stem)

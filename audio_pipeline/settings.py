@@ -76,6 +76,8 @@ class Settings:
     trim_dbfs: float = -50.0
     #: Silence kept at each trimmed edge.
     keep_ms: int = 30
+    #: Name of the episode's files (``<slug>.mp3``, ``<slug>.json``, …); None: from the title.
+    slug: str | None = None
 
     @property
     def bitrate(self) -> int:
