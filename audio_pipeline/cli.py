@@ -208,7 +208,7 @@ def batch(transcripts: Annotated[str, typer.Argument(help="A folder (its *.txt *
                          clips=clips, cache_dir=cache_dir or default_cache_dir(), **extra)
     describe_early(settings.engine)
     try:
-        with cluster_executor(cluster) as executor, _BatchDisplay() as display:
+        with cluster_executor(cluster, settings.engine) as executor, _BatchDisplay() as display:
             result = run_batch(transcripts, settings, executor=executor, progress=display)
     except KeyboardInterrupt:
         _say("interrupted: finished episodes are kept and pieces are cached; run the same command again to resume",

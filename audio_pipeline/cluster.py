@@ -19,9 +19,10 @@ EXTRA_HINT = "install the Dask extra: pip install 'audio-pipeline[cluster]'"
 
 
 @contextlib.contextmanager
-def cluster_executor(address: str | None) -> Iterator[Executor | None]:
+def cluster_executor(address: str | None, engine: str = "pyttsx3") -> Iterator[Executor | None]:
     """An executor on the Dask cluster at ``address`` (``tcp://HOST:PORT`` or ``local:N``) for the
-    block, or None (the local process pool) when ``address`` is empty."""
+    block, or None (the local process pool) when ``address`` is empty. Every worker, present or
+    joining later, loads ``engine`` as it starts."""
     if not address:
         yield None
         return
@@ -41,8 +42,30 @@ def cluster_executor(address: str | None) -> Iterator[Executor | None]:
             client = stack.enter_context(_starting(lambda: Client(cluster), address))
         else:
             client = stack.enter_context(_starting(lambda: Client(address, timeout="10s"), address))
-        # Tasks are never shared between renders by key: each submit is its own task.
-        yield client.get_executor(pure=False)
+        client.register_plugin(_engine_loader(engine), name="audio-pipeline-engine")
+        # Each submit is its own task (never merged with an equal one by key). A task that fails
+        # is run again, up to twice: on a shared cluster a worker's engine process can die of
+        # causes outside the task (a restart, memory pressure), and a run's audio depends only
+        # on the run, so a retry gives the same bytes. (A worker that dies is Dask's to handle:
+        # its tasks go to other workers.)
+        yield client.get_executor(pure=False, retries=2)
+
+
+def _engine_loader(engine: str):
+    """A Dask worker plugin that loads the speech engine once in each worker as it starts."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    from .tts.engine import ENGINES
+
+    target = ENGINES[engine]
+
+    class EngineLoader(WorkerPlugin):
+        def setup(self, worker) -> None:
+            from audio_pipeline.synth import prepare_worker
+
+            prepare_worker(target)
+
+    return EngineLoader()
 
 
 @contextlib.contextmanager

@@ -212,6 +212,17 @@ def _init_worker(target: str, parent: int) -> None:
     _engine = _load_engine(target)
 
 
+def prepare_worker(target: str) -> None:
+    """Load the engine ``target`` (``module:Class``) and pydub in this worker process, once: a
+    cluster's workers do it as they start, or else on their first task."""
+    from .tts.runtime import import_pydub
+
+    global _engine
+    if _engine is None:
+        _engine = _load_engine(target)
+    import_pydub()
+
+
 def _load_engine(target: str):
     import importlib
 
@@ -256,12 +267,10 @@ def _run_task(task: _Task) -> list[int] | list[bytes]:
     from .tts.engine import synthesize_runs
     from .tts.runtime import import_pydub
 
-    global _engine
     import_pydub()
     scratch = Path(task.scratch)
     if task.engine:  # a worker of any executor: loads the engine on its first task, keeps it
-        if _engine is None:
-            _engine = _load_engine(task.engine)
+        prepare_worker(task.engine)
         scratch = _worker_scratch()
     raws = [[scratch_file(scratch, f"{Path(d).stem}.raw.wav") for d in run.dests] for run in task.runs]
     pieces = [piece for run, run_raws in zip(task.runs, raws) for piece in zip(run.texts, run_raws, run.dests)]
