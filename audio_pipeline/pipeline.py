@@ -87,7 +87,8 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
                               path=str(settings.transcript), line=plan.transcript.turns[0].line,
                               hint="a turn needs words, e.g. 'JG: Hello.'")
     with _disk_errors(settings), _cache(settings) as cache:
-        early = EarlyEncoder(pieces, plan.chapters, settings, cache) if settings.audio_format == "mp3" else None
+        early = (EarlyEncoder(pieces, plan.chapters, settings, cache, executor)
+                 if settings.audio_format == "mp3" else None)
         try:  # MP3 segments are encoded while the rest is still being synthesized
             audio = synthesize(pieces, plan.engine, settings, cache, progress, early and early.piece_ready,
                                executor)

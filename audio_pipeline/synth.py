@@ -13,6 +13,7 @@ each, and send every finished piece back as PCM bytes, which this process stores
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import sys
@@ -53,6 +54,9 @@ class _Task:
     #: For a worker that may run on another machine: the engine to load (``module:Class``); the
     #: finished pieces come back as PCM bytes instead of being written to ``dests``.
     engine: str = ""
+    #: The engine's identity in the render's process (part of every cache key): such a worker
+    #: refuses the task if its own engine differs (another eSpeak NG version speaks differently).
+    identity: str = ""
 
 
 #: Most pieces in one engine call, so a very long turn still spreads over every worker.
@@ -141,7 +145,7 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
                 task = _Task(tuple(_Run(tuple(for_engine(pieces[i].text) for i in run), pieces[run[0]].voice,
                                         tuple(str(cache.prepare(keys[i])) for i in run)) for run in batch),
                              settings.sample_rate, settings.fade_ms, settings.trim_dbfs, settings.keep_ms,
-                             str(cache.scratch), "" if executor is None else target)
+                             str(cache.scratch), *(("", "") if executor is None else (target, engine.identity)))
                 futures[pool.submit(_run_task, task)] = [i for run in batch for i in run]
             for key in list(known):  # only now, with the workers started: this may start threads
                 ready(key)
@@ -157,7 +161,8 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
                             raise disk_error(error, settings.cache_dir) from None
                         message = error.message if isinstance(error, AudioPipelineError) else str(error)
                         raise EngineError(f"speaker {piece.speaker}: {message}", path=str(settings.transcript),
-                                          line=piece.line, hint="check the engine and the voice") from None
+                                          line=piece.line,
+                                          hint=getattr(error, "hint", None) or "check the engine and the voice") from None
                     for i, frames in zip(indices, future.result()):
                         if isinstance(frames, bytes):  # from a worker that does not share our cache
                             write_wav_atomic(cache.path(keys[i]), frames, settings.sample_rate, cache.scratch)
@@ -223,6 +228,11 @@ def prepare_worker(target: str) -> None:
     import_pydub()
 
 
+@functools.cache
+def _identity() -> str:
+    return _engine.info().identity
+
+
 def _load_engine(target: str):
     import importlib
 
@@ -271,6 +281,9 @@ def _run_task(task: _Task) -> list[int] | list[bytes]:
     scratch = Path(task.scratch)
     if task.engine:  # a worker of any executor: loads the engine on its first task, keeps it
         prepare_worker(task.engine)
+        if _identity() != task.identity:
+            raise EngineError(f"a worker's speech engine ({_identity()}) is not the render's ({task.identity})",
+                              hint="install the same audio-pipeline and eSpeak NG on every machine")
         scratch = _worker_scratch()
     raws = [[scratch_file(scratch, f"{Path(d).stem}.raw.wav") for d in run.dests] for run in task.runs]
     pieces = [piece for run, run_raws in zip(task.runs, raws) for piece in zip(run.texts, run_raws, run.dests)]
