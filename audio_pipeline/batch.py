@@ -13,11 +13,14 @@ whose files all exist is skipped on the next run.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import json
+import threading
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -144,13 +147,15 @@ def _who(code: str, name: str, roster: list[tuple[str, str]]) -> str:
 
 
 def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None = None,
-              progress: BatchProgress | None = None) -> BatchResult:
+              progress: BatchProgress | None = None, at_once: int = 1) -> BatchResult:
     """Render every transcript of ``spec`` (a folder or a glob) into ``settings.out_dir``.
 
     ``settings`` applies to every episode (its ``transcript`` and ``slug`` are set per episode).
     A transcript that fails is reported in its outcome and the others still render; an episode
     whose inputs are unchanged since the last batch into the same folder, and whose files exist,
-    is skipped.
+    is skipped. With an ``executor`` (a cluster's), ``at_once`` episodes are rendered side by side
+    (each in a thread of this process), so that a cluster has work from the next episode while
+    this one is laid out and written; the local process pool renders one at a time.
     """
     from .pipeline import render
     from .transcript import read_transcript
@@ -173,31 +178,77 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
     state_path = settings.out_dir / STATE_FILE
     state = _read_state(state_path)
     base = replace(settings, voices_explicit=False)  # one casting file covers the whole archive
-    outcomes = []
-    for number, (path, slug, roster, voice) in enumerate(zip(paths, slugs, rosters, overrides), 1):
-        if progress:
-            progress.episode_started(number, len(paths), path)
-        episode = replace(base, transcript=path, slug=slug)
-        if isinstance(roster, AudioPipelineError):
-            outcome = EpisodeOutcome(path, slug, FAILED, error=roster.one_line())
-        else:
-            stamp = _fingerprint(episode, voice, engine.identity)
-            known = state.get(slug, {})
-            if known.get("fingerprint") == stamp and all((settings.out_dir / f).exists() for f in known["files"]):
-                outcome = EpisodeOutcome(path, slug, SKIPPED, known["duration_ms"], known["chapters"],
-                                         0, known["pieces"])
-            else:
-                outcome, files = _render_one(render, episode, voice, progress and progress.pieces, executor)
-                state.pop(slug, None)
-                if outcome.status == RENDERED:
-                    state[slug] = {"source": str(path), "fingerprint": stamp, "files": files,
-                                   "duration_ms": outcome.duration_ms, "chapters": outcome.chapters,
-                                   "pieces": outcome.pieces_synthesized + outcome.pieces_reused}
-                _write_state(state_path, state)
+    at_once = max(1, at_once) if executor is not None else 1
+    tally = _Tally(progress)
+    outcomes: list[EpisodeOutcome] = []
+    in_flight: deque = deque()  # (path, slug, stamp, future) in the transcripts' order
+
+    def finish() -> None:
+        path, slug, stamp, future = in_flight.popleft()
+        outcome, files = future.result()
+        if stamp is not None:
+            state.pop(slug, None)
+            if outcome.status == RENDERED:
+                state[slug] = {"source": str(path), "fingerprint": stamp, "files": files,
+                               "duration_ms": outcome.duration_ms, "chapters": outcome.chapters,
+                               "pieces": outcome.pieces_synthesized + outcome.pieces_reused}
+            _write_state(state_path, state)
         if progress:
             progress.episode_finished(outcome)
         outcomes.append(outcome)
+
+    with ThreadPoolExecutor(at_once) if at_once > 1 else contextlib.nullcontext() as threads:
+        for number, (path, slug, roster, voice) in enumerate(zip(paths, slugs, rosters, overrides), 1):
+            while len(in_flight) >= at_once:
+                finish()
+            if progress:
+                progress.episode_started(number, len(paths), path)
+            episode, stamp = replace(base, transcript=path, slug=slug), None
+            if isinstance(roster, AudioPipelineError):
+                done = (EpisodeOutcome(path, slug, FAILED, error=roster.one_line()), [])
+            else:
+                stamp = _fingerprint(episode, voice, engine.identity)
+                known = state.get(slug, {})
+                if known.get("fingerprint") == stamp and all((settings.out_dir / f).exists() for f in known["files"]):
+                    done, stamp = (EpisodeOutcome(path, slug, SKIPPED, known["duration_ms"], known["chapters"],
+                                                  0, known["pieces"]), []), None
+                else:
+                    job = (render, episode, voice, tally.reporter(number), executor)
+                    in_flight.append((path, slug, stamp, threads.submit(_render_one, *job) if threads
+                                      else _done(_render_one(*job))))
+                    continue
+            in_flight.append((path, slug, stamp, _done(done)))
+        while in_flight:
+            finish()
     return BatchResult(tuple(outcomes), write_feed(settings.out_dir))
+
+
+def _done(value) -> Future:
+    future: Future = Future()
+    future.set_result(value)
+    return future
+
+
+class _Tally:
+    """Pieces done and to do over the episodes in flight, reported as one count."""
+
+    def __init__(self, progress: BatchProgress | None) -> None:
+        self._progress = progress
+        self._counts: dict[int, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def reporter(self, episode: int) -> Callable[[int, int], None] | None:
+        if self._progress is None:
+            return None
+
+        def report(done: int, total: int) -> None:
+            with self._lock:
+                self._counts[episode] = (done, total)
+                self._progress.pieces(sum(d for d, _ in self._counts.values()),
+                                      sum(t for _, t in self._counts.values()))
+                if done == total:  # synthesis over: the episode is being laid out and written
+                    del self._counts[episode]
+        return report
 
 
 def write_feed(out_dir: Path) -> Path | None:

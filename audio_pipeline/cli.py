@@ -195,7 +195,9 @@ def batch(transcripts: Annotated[str, typer.Argument(help="A folder (its *.txt *
           audio_format: Annotated[str, typer.Option("--format", help="Container: mp3, m4b (AAC) or opus.")] = "mp3",
           bitrate: Annotated[Optional[int], typer.Option("--bitrate", min=8, max=320,
                                                          help="kbit/s (default: mp3 64, m4b 64, opus 32).")] = None,
-          clips: Annotated[bool, typer.Option("--clips", help="Also write one clip per chapter.")] = False) -> None:
+          clips: Annotated[bool, typer.Option("--clips", help="Also write one clip per chapter.")] = False,
+          at_once: Annotated[int, typer.Option("--episodes-at-once", min=1,
+                                               help="With --cluster: episodes rendered side by side.")] = 2) -> None:
     """Render every transcript of a folder (or glob) into OUT, one episode each, named after its file."""
     from rich.table import Table
 
@@ -209,7 +211,7 @@ def batch(transcripts: Annotated[str, typer.Argument(help="A folder (its *.txt *
     describe_early(settings.engine)
     try:
         with cluster_executor(cluster, settings.engine) as executor, _BatchDisplay() as display:
-            result = run_batch(transcripts, settings, executor=executor, progress=display)
+            result = run_batch(transcripts, settings, executor=executor, progress=display, at_once=at_once)
     except KeyboardInterrupt:
         _say("interrupted: finished episodes are kept and pieces are cached; run the same command again to resume",
              err=True)
