@@ -147,7 +147,8 @@ def _who(code: str, name: str, roster: list[tuple[str, str]]) -> str:
 
 
 def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None = None,
-              progress: BatchProgress | None = None, at_once: int = 1) -> BatchResult:
+              progress: BatchProgress | None = None, at_once: int = 1,
+              encoder: Executor | None = None) -> BatchResult:
     """Render every transcript of ``spec`` (a folder or a glob) into ``settings.out_dir``.
 
     ``settings`` applies to every episode (its ``transcript`` and ``slug`` are set per episode).
@@ -155,7 +156,8 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
     whose inputs are unchanged since the last batch into the same folder, and whose files exist,
     is skipped. With an ``executor`` (a cluster's), ``at_once`` episodes are rendered side by side
     (each in a thread of this process), so that a cluster has work from the next episode while
-    this one is laid out and written; the local process pool renders one at a time.
+    this one is laid out and written; the local process pool renders one at a time. ``encoder``
+    runs the MP3 segment encodes (default: threads of this process).
     """
     from .pipeline import render
     from .transcript import read_transcript
@@ -213,7 +215,7 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
                     done, stamp = (EpisodeOutcome(path, slug, SKIPPED, known["duration_ms"], known["chapters"],
                                                   0, known["pieces"]), []), None
                 else:
-                    job = (render, episode, voice, tally.reporter(number), executor)
+                    job = (render, episode, voice, tally.reporter(number), executor, encoder)
                     in_flight.append((path, slug, stamp, threads.submit(_render_one, *job) if threads
                                       else _done(_render_one(*job))))
                     continue
@@ -258,11 +260,11 @@ def write_feed(out_dir: Path) -> Path | None:
 
 
 def _render_one(render: Callable, settings: Settings, voice: tuple[str, ...], pieces,
-                executor) -> tuple[EpisodeOutcome, list[str]]:
+                executor, encoder) -> tuple[EpisodeOutcome, list[str]]:
     """Render one episode; keep only its figures and file names (not its timeline), or its error
     as one line."""
     try:
-        result = render(settings, voice_overrides=voice, progress=pieces, executor=executor)
+        result = render(settings, voice_overrides=voice, progress=pieces, executor=executor, encoder=encoder)
     except AudioPipelineError as exc:
         return EpisodeOutcome(settings.transcript, settings.slug, FAILED, error=exc.one_line()), []
     except Exception as exc:  # noqa: BLE001 - one transcript's bug must not cost the others

@@ -211,7 +211,11 @@ def batch(transcripts: Annotated[str, typer.Argument(help="A folder (its *.txt *
     describe_early(settings.engine)
     try:
         with cluster_executor(cluster, settings.engine) as executor, _BatchDisplay() as display:
-            result = run_batch(transcripts, settings, executor=executor, progress=display, at_once=at_once)
+            # A cluster's workers encode too; a local one's share this machine's cores with this
+            # process, so shipping samples to them would only add copies.
+            remote = executor if cluster and not cluster.startswith("local:") else None
+            result = run_batch(transcripts, settings, executor=executor, progress=display, at_once=at_once,
+                               encoder=remote)
     except KeyboardInterrupt:
         _say("interrupted: finished episodes are kept and pieces are cached; run the same command again to resume",
              err=True)

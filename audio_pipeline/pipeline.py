@@ -67,12 +67,14 @@ def prepare(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast
 
 
 def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast: int | None = None,
-           progress: Progress | None = None, executor: Executor | None = None) -> RenderResult:
+           progress: Progress | None = None, executor: Executor | None = None,
+           encoder: Executor | None = None) -> RenderResult:
     """Render a transcript into the episode, its sidecars, its manifest (and clips on request).
 
     Stages: parse → chapters → cast (``prepare``) → plan pieces → synthesize → lay out → export.
     Bad input fails before anything is written; every output is written atomically. ``executor``
-    runs the synthesis tasks (default: local worker processes; see :mod:`audio_pipeline.cluster`).
+    runs the synthesis tasks (default: local worker processes; see :mod:`audio_pipeline.cluster`),
+    ``encoder`` the MP3 segment encodes (default: threads of this process).
     """
     if settings.audio_format not in FORMATS:
         raise ExportError(f"unknown format {settings.audio_format!r}", hint=f"choose one of: {', '.join(FORMATS)}")
@@ -87,7 +89,7 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
                               path=str(settings.transcript), line=plan.transcript.turns[0].line,
                               hint="a turn needs words, e.g. 'JG: Hello.'")
     with _disk_errors(settings), _cache(settings) as cache:
-        early = (EarlyEncoder(pieces, plan.chapters, settings, cache, executor)
+        early = (EarlyEncoder(pieces, plan.chapters, settings, cache, encoder)
                  if settings.audio_format == "mp3" else None)
         try:  # MP3 segments are encoded while the rest is still being synthesized
             audio = synthesize(pieces, plan.engine, settings, cache, progress, early and early.piece_ready,

@@ -150,12 +150,12 @@ def test_a_dask_cluster_gives_the_local_pools_bytes_even_when_a_worker_dies(tmp_
     assert [o.status for o in local.outcomes] == [RENDERED, RENDERED]
     with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster, \
             Client(cluster) as client:
+        dask = client.get_executor(pure=False)
         calm = run_batch(folder, Settings(**{**base.__dict__, "out_dir": tmp_path / "dask",
-                                             "cache_dir": tmp_path / "c2"}), executor=client.get_executor(pure=False),
-                         at_once=2)
+                                             "cache_dir": tmp_path / "c2"}), executor=dask, encoder=dask, at_once=2)
         killer = _KillOnce(client.get_executor(pure=False), client)
         rough = run_batch(folder, Settings(**{**base.__dict__, "out_dir": tmp_path / "killed",
-                                              "cache_dir": tmp_path / "c3"}), executor=killer)
+                                              "cache_dir": tmp_path / "c3"}), executor=killer, encoder=killer)
     assert killer.killed is not None
     assert [o.status for o in calm.outcomes] == [o.status for o in rough.outcomes] == [RENDERED, RENDERED]
     expected = _outputs(tmp_path / "local")

@@ -91,7 +91,7 @@ def test_any_executor_gives_the_local_pools_bytes_with_audio_sent_back(tmp_path)
     _fresh_worker_state()
     try:
         with ThreadPoolExecutor(2) as pool:
-            other = render(settings(tmp_path / "other"), executor=pool)
+            other = render(settings(tmp_path / "other"), executor=pool, encoder=pool)
     finally:
         _fresh_worker_state()
     assert other.pieces_synthesized == local.pieces_synthesized > 0
