@@ -227,6 +227,11 @@ def batch(transcripts: Annotated[str, typer.Argument(help="A folder (its *.txt *
                       str(o.pieces_synthesized), str(o.pieces_reused),
                       "[red]failed[/]" if o.status == FAILED else o.status)
     _console().print(table)
+    warnings = list(dict.fromkeys(f"{o.slug}: {w}" for o in result.outcomes for w in o.warnings))
+    for warning in warnings[:10]:
+        _say(warning, mark="warning:", colour="yellow", err=True)
+    if len(warnings) > 10:
+        _say(f"and {len(warnings) - 10} more", mark="warning:", colour="yellow", err=True)
     for o in result.failed:
         _say(o.error, mark="error:", colour="red", err=True)
     done = len(result.outcomes) - len(result.failed)
