@@ -16,13 +16,15 @@ from audio_pipeline.casting import parse_override
 from audio_pipeline.errors import TranscriptError
 from audio_pipeline.settings import Settings
 from audio_pipeline.tts.engine import EngineInfo
-from audio_checks import decode_pcm
+from audio_checks import decode_pcm, median_f0
 from conftest import run_cli
 
 # Two transcripts share a title (and Bob); one has no speaker turns at all.
 _GOOD = {
-    "Show one.txt": "# Q&A\n\n+   A: Alice\n\n+   B: Bob\n\nA: Hello there. How are you?\n\nB: Fine, thanks.\n",
-    "show-one.md": "# Q&A\n\n+   B: Bob\n\n+   C: Carol\n\nC: Good morning. What is new?\n\nB: Nothing much.\n",
+    "Show one.txt": "# Q&A\n\n+   A: Alice\n\n+   B: Bob\n\nA: Hello there. How are you?\n\n"
+                    "B: I am fine, and there is nothing much that is new with me.\n",
+    "show-one.md": "# Q&A\n\n+   B: Bob\n\n+   C: Carol\n\nC: Good morning. What is new?\n\n"
+                   "B: I am fine, and there is nothing much that is new with me.\n",
 }
 _BROKEN = "# Broken\n\nthere are no speaker turns in this file\n"
 
@@ -84,6 +86,16 @@ def test_batch_reports_a_broken_transcript_renders_the_rest_and_reruns_only_what
         assert manifest["title"] == "Q&A"
     bob = [next(s["voice"] for s in m["speakers"] if s["name"] == "Bob") for m in manifests.values()]
     assert bob[0] == bob[1]
+    pitch = {}  # heard, not just declared: Bob's turns have one pitch, the others' another
+    for slug, manifest in manifests.items():
+        audio = decode_pcm(tmp_path / "out" / f"{slug}.mp3")
+        for turn in manifest["turns"]:
+            who = "Bob" if turn["name"] == "Bob" else f"{slug}/{turn['name']}"
+            pitch[who, slug] = median_f0(audio[turn["start_ms"] * 22050 // 1000:turn["end_ms"] * 22050 // 1000])
+    bobs = [f for (who, _), f in pitch.items() if who == "Bob"]
+    others = [f for (who, _), f in pitch.items() if who != "Bob"]
+    assert len(bobs) == 2 and abs(bobs[0] - bobs[1]) < 0.03 * bobs[0]
+    assert all(abs(f - bobs[0]) > 0.15 * bobs[0] for f in others)
     stamps = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()}
 
     again = run_cli("batch", "in", "--out", "out", "--voices", "none", cwd=tmp_path)
@@ -92,7 +104,7 @@ def test_batch_reports_a_broken_transcript_renders_the_rest_and_reruns_only_what
         {k: v for k, v in stamps.items() if not k.startswith(".")}  # nothing redone
     assert again.stderr.count("unchanged") == 2
 
-    (tmp_path / "in" / "show-one.md").write_text(_GOOD["show-one.md"].replace("Nothing much.", "A lot."),
+    (tmp_path / "in" / "show-one.md").write_text(_GOOD["show-one.md"].replace("Good morning.", "Good evening."),
                                                  encoding="utf-8")
     (tmp_path / "in" / "broken.txt").write_text(_GOOD["Show one.txt"].replace("Q&A", "Fixed"), encoding="utf-8")
     third = run_cli("batch", "in", "--out", "out", "--voices", "none", cwd=tmp_path)
