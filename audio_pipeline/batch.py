@@ -14,9 +14,11 @@ whose files all exist is skipped on the next run.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import glob
 import hashlib
 import json
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -165,6 +167,7 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
 
     paths = find_transcripts(spec)
     slugs = episode_slugs(paths)
+    _few_malloc_arenas()
     casting = load_casting(settings.voices) if settings.voices else None
     engine = load_engine(settings.engine).info()
     check_writable(settings.out_dir)
@@ -223,6 +226,15 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
         while in_flight:
             finish()
     return BatchResult(tuple(outcomes), write_feed(settings.out_dir))
+
+
+def _few_malloc_arenas() -> None:
+    """Cap glibc at two malloc arenas. It gives each new thread an arena of its own and keeps them
+    all, and every episode starts encoder threads: over 14 episodes this process grew from 42 to
+    54 MB while its Python heap stayed at 5 MB (tracemalloc); with two arenas, 29 to 31 MB."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).mallopt(-8, 2)  # M_ARENA_MAX
 
 
 def _done(value) -> Future:
