@@ -87,6 +87,8 @@ class Settings:
     input_format: str | None = None
     #: The transcript's text encoding; None detects it (BOM, UTF-8, GB18030, …).
     encoding: str | None = None
+    #: Name of the episode's files (``<slug>.mp3``, ``<slug>.json``, …); None: from the title.
+    slug: str | None = None
 
     @property
     def bitrate(self) -> int:
