@@ -101,13 +101,16 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
            audio_format: Annotated[str, typer.Option("--format", help="Container: mp3, m4b (AAC) or opus.")] = "mp3",
            bitrate: Annotated[Optional[int], typer.Option("--bitrate", min=8, max=320,
                                                           help="kbit/s (default: mp3 64, m4b 64, opus 32).")] = None,
-           clips: Annotated[bool, typer.Option("--clips", help="Also write one clip per chapter into OUT/<slug>/clips/.")] = False) -> None:
+           clips: Annotated[bool, typer.Option("--clips", help="Also write one clip per chapter into OUT/<slug>/clips/.")] = False,
+           loudness: Annotated[float, typer.Option("--loudness", min=-36, max=-10, metavar="LUFS",
+                                                   help="Loudness of every voice and of the episode (EBU R128).")] = -16.0,
+           intro: Annotated[bool, typer.Option("--intro", help="Open with a narrator's intro (its own chapter) and close with an outro.")] = False) -> None:
     """Render TRANSCRIPT into OUT/<slug>.mp3 (tags, chapters), .vtt, .srt, .chapters.json and .json."""
     from .tts.engine import describe_early
 
     extra = {"jobs": jobs} if jobs else {}
     settings = _settings(transcript, voices, out_dir=out_dir, audio_format=audio_format.lower(),
-                         bitrate_kbps=bitrate, clips=clips,
+                         bitrate_kbps=bitrate, clips=clips, loudness_lufs=loudness, intro=intro,
                          cache_dir=None if no_cache else (cache_dir or default_cache_dir()), **extra)
     describe_early(settings.engine)  # runs while the pipeline's modules load
     from .pipeline import render as run

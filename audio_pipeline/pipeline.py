@@ -10,13 +10,14 @@ from .assemble import lay_out
 from .cache import PieceCache
 from .casting import cast_voices, load_casting, parse_override, with_names
 from .encode import FORMATS
-from .errors import ExportError, TranscriptError, disk_error
+from .errors import AudioPipelineError, ExportError, TranscriptError, disk_error
 from .export.audio import write_clips, write_episode, write_preview
 from .export.chapters_json import write_chapters_json
 from .export.manifest import build_manifest, write_manifest
 from .export.mp3_segments import EarlyEncoder
 from .export.subtitles import write_srt, write_vtt
 from .files import check_writable, slugify, staged_outputs, sweep_stale
+from .loudness import LUFS_RANGE
 from .model import Cast, Chapter, Timeline, Transcript
 from .script import plan_pieces
 from .settings import Settings
@@ -74,6 +75,10 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
     """
     if settings.audio_format not in FORMATS:
         raise ExportError(f"unknown format {settings.audio_format!r}", hint=f"choose one of: {', '.join(FORMATS)}")
+    low, high = LUFS_RANGE
+    if not low <= settings.loudness_lufs <= high:
+        raise AudioPipelineError(f"loudness {settings.loudness_lufs:g} LUFS is out of range",
+                                 hint=f"choose from {low:g} to {high:g} LUFS (podcasts: -16, EBU R128 broadcast: -23)")
     plan = prepare(settings, voice_overrides=voice_overrides, recast=recast)
     if settings.audio_format != "mp3" or settings.clips:  # MP3 episodes are LAME's alone
         check_ffmpeg()

@@ -3,7 +3,8 @@
 A turn's pieces form a *run* (at most ``RUN_LIMIT`` of them): one engine call, its pieces in
 order. For an engine whose pieces depend on the ones before them in a call, a piece's cache key
 includes them. Each worker speaks its task's runs with the engine (which may overlap them), checks
-every piece holds sound, trims its silent edges and fades them (pydub), and stores it in the cache.
+every piece holds sound, trims its silent edges and fades them (pydub), levels its loudness
+(:mod:`.loudness`), and stores it in the cache.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 
 from .cache import PieceCache, scratch_file, write_wav_atomic
 from .errors import AudioPipelineError, EngineError, disk_error
+from .loudness import level
+from .loudness import preload as preload_leveller
 from .model import Piece, PieceAudio, Voice
 from .settings import Settings
 from .text import for_engine
@@ -44,6 +47,7 @@ class _Task:
     fade_ms: int
     trim_dbfs: float
     keep_ms: int
+    loudness_lufs: float
     scratch: str  #: the cache's folder for temporary files
 
 
@@ -117,6 +121,7 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
     else:
         target = ENGINES[settings.engine]
         workers = max(1, min(settings.jobs, len(todo)))
+        preload_leveller()  # once here rather than in every worker
         # Fork on Linux: no fresh interpreter to start, and nothing unsafe is inherited (eSpeak NG
         # is loaded but never initialised in this process). Spawn elsewhere (macOS, Windows).
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
@@ -128,7 +133,7 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
                 task = _Task(tuple(_Run(tuple(for_engine(pieces[i].text) for i in run), pieces[run[0]].voice,
                                         tuple(str(cache.prepare(keys[i])) for i in run)) for run in batch),
                              settings.sample_rate, settings.fade_ms, settings.trim_dbfs, settings.keep_ms,
-                             str(cache.scratch))
+                             settings.loudness_lufs, str(cache.scratch))
                 futures[pool.submit(_run_task, task)] = [i for run in batch for i in run]
             for key in list(known):  # only now, with the workers started: this may start threads
                 ready(key)
@@ -228,7 +233,8 @@ def _run_task(task: _Task) -> list[int]:
 
 
 def _finish(n: int, text: str, raw: Path, dest: str, task: _Task) -> int:
-    """Check that piece ``n`` holds sound, trim its silent edges, fade them, store it; its length."""
+    """Check that piece ``n`` holds sound, trim its silent edges, fade them, level its loudness,
+    store it; its length."""
     from pydub import AudioSegment
     from pydub.silence import detect_leading_silence
 
@@ -244,8 +250,17 @@ def _finish(n: int, text: str, raw: Path, dest: str, task: _Task) -> int:
     start = max(0, head - task.keep_ms)
     end = len(segment) - max(0, tail - task.keep_ms)
     segment = segment[start:end].fade_in(task.fade_ms).fade_out(task.fade_ms)
-    write_wav_atomic(Path(dest), segment.raw_data, task.sample_rate, Path(task.scratch))
+    write_wav_atomic(Path(dest), _levelled(segment.raw_data, task), task.sample_rate, Path(task.scratch))
     return int(segment.frame_count())
+
+
+def _levelled(pcm: bytes, task: _Task) -> bytes:
+    """16-bit PCM brought to the task's loudness (its true peak kept below full scale)."""
+    import numpy as np
+
+    samples = np.frombuffer(pcm, dtype="<i2") / 32768.0
+    out = level(samples, task.sample_rate, task.loudness_lufs)
+    return np.clip(np.rint(out * 32768.0), -32768, 32767).astype("<i2").tobytes()
 
 
 def _piece_error(n: int, message: str) -> EngineError:
