@@ -102,7 +102,7 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
            bitrate: Annotated[Optional[int], typer.Option("--bitrate", min=8, max=320,
                                                           help="kbit/s (default: mp3 64, m4b 64, opus 32).")] = None,
            clips: Annotated[bool, typer.Option("--clips", help="Also write one clip per chapter into OUT/<slug>/clips/.")] = False,
-           loudness: Annotated[float, typer.Option("--loudness", min=-36, max=-10, metavar="LUFS",
+           loudness: Annotated[float, typer.Option("--loudness", min=-36, max=-14, metavar="LUFS",
                                                    help="Loudness of every voice and of the episode (EBU R128).")] = -16.0,
            intro: Annotated[bool, typer.Option("--intro", help="Open with a narrator's intro (its own chapter) and close with an outro.")] = False) -> None:
     """Render TRANSCRIPT into OUT/<slug>.mp3 (tags, chapters), .vtt, .srt, .chapters.json and .json."""

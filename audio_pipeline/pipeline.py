@@ -17,6 +17,7 @@ from .export.manifest import build_manifest, write_manifest
 from .export.mp3_segments import EarlyEncoder
 from .export.subtitles import write_srt, write_vtt
 from .files import check_writable, slugify, staged_outputs, sweep_stale
+from .intro import add_intro
 from .loudness import LUFS_RANGE
 from .model import Cast, Chapter, Timeline, Transcript
 from .script import plan_pieces
@@ -70,7 +71,8 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
            progress: Progress | None = None) -> RenderResult:
     """Render a transcript into the episode, its sidecars, its manifest (and clips on request).
 
-    Stages: parse → chapters → cast (``prepare``) → plan pieces → synthesize → lay out → export.
+    Stages: parse → chapters → cast (``prepare``) → intro and outro (``--intro``) → plan pieces →
+    synthesize → lay out → export.
     Bad input fails before anything is written; every output is written atomically.
     """
     if settings.audio_format not in FORMATS:
@@ -80,6 +82,8 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
         raise AudioPipelineError(f"loudness {settings.loudness_lufs:g} LUFS is out of range",
                                  hint=f"choose from {low:g} to {high:g} LUFS (podcasts: -16, EBU R128 broadcast: -23)")
     plan = prepare(settings, voice_overrides=voice_overrides, recast=recast)
+    if settings.intro:
+        plan = _with_intro(plan)
     if settings.audio_format != "mp3" or settings.clips:  # MP3 episodes are LAME's alone
         check_ffmpeg()
     check_writable(settings.out_dir)
@@ -112,6 +116,14 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
             write_manifest(manifest_path, build_manifest(timeline, files, stats))
     return RenderResult(settings.out_dir / files["episode"], manifest_path, files, timeline,
                         len(pieces) - reused, reused, plan.cast.warnings)
+
+
+def _with_intro(plan: Plan) -> Plan:
+    """The plan with the narrator's intro and outro (chapters of their own) around the discussion."""
+    from dataclasses import replace
+
+    transcript, chapters, cast = add_intro(plan.transcript, plan.chapters, plan.cast, plan.engine)
+    return replace(plan, transcript=transcript, chapters=chapters, cast=cast, names=with_names(cast, transcript))
 
 
 @contextlib.contextmanager

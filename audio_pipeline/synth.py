@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .cache import PieceCache, scratch_file, write_wav_atomic
 from .errors import AudioPipelineError, EngineError, disk_error
-from .loudness import level
+from .loudness import level, piece_target
 from .loudness import preload as preload_leveller
 from .model import Piece, PieceAudio, Voice
 from .settings import Settings
@@ -255,11 +255,11 @@ def _finish(n: int, text: str, raw: Path, dest: str, task: _Task) -> int:
 
 
 def _levelled(pcm: bytes, task: _Task) -> bytes:
-    """16-bit PCM brought to the task's loudness (its true peak kept below full scale)."""
+    """16-bit PCM levelled for the task's episode loudness (its true peak kept below full scale)."""
     import numpy as np
 
     samples = np.frombuffer(pcm, dtype="<i2") / 32768.0
-    out = level(samples, task.sample_rate, task.loudness_lufs)
+    out = level(samples, task.sample_rate, piece_target(task.loudness_lufs))
     return np.clip(np.rint(out * 32768.0), -32768, 32767).astype("<i2").tobytes()
 
 
