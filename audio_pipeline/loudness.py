@@ -10,8 +10,8 @@ eSpeak NG voices have a high peak-to-loudness ratio (17–20 dB; 26 dB for ``kla
 raised to −16 LUFS would peak above full scale. A look-ahead limiter on the 4× oversampled
 (true-peak) envelope holds every piece at :data:`CEILING_DBTP`, 3 dB below the −1 dBTP limit, as
 margin for the encoders' overshoot, which limited speech raises: on the bundled example at the
-default bitrates, MP3 0.7 dB, AAC 2.4 dB, Opus 2.8 dB (``encode.FORMATS`` has the encoder
-settings that keep it this small). Limiting lowers the loudness a little,
+default bitrates, MP3 0.8 dB, AAC 2.5 dB, Opus 2–3 dB and in a few 10 ms windows 4.2 dB
+(``encode.FORMATS`` has the encoder settings that keep it this small; README, "Loudness"). Limiting lowers the loudness a little,
 so the gain is corrected and the limiter run again until the piece is measured within
 :data:`TOLERANCE_LU` of the target (two measurements for most pieces: as synthesized, and as
 levelled).
