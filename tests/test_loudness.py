@@ -42,7 +42,7 @@ def pulses(amplitude: float, f0: float, seconds: float, decay: float = 25.0) -> 
 
 @pytest.mark.parametrize("signal", [
     0.01 * np.sin(2 * np.pi * 440 * np.arange(3 * RATE) / RATE),  # quiet: a plain gain up
-    pulses(0.05, 110, 3.0),  # peaky and quiet: raised ~20 dB, its peaks limited
+    pulses(0.05, 150, 3.0, decay=40.0),  # peaky and quiet: raised ~20 dB, its peaks limited
     0.9 * np.sin(2 * np.pi * 200 * np.arange(RATE // 5) / RATE),  # 0.2 s: shorter than one 400 ms block
 ])
 def test_level_reaches_the_target_with_its_true_peak_under_the_ceiling(signal):
@@ -71,7 +71,7 @@ def test_silence_is_left_alone():
     assert np.array_equal(level(silence, RATE, -16.0), silence)
 
 
-@hsettings(max_examples=25, deadline=None)
+@hsettings(max_examples=15, deadline=None)
 @given(amplitude=st.floats(0.01, 1.0),  # quieter pieces meet the 40 dB cap on the gain
         f0=st.floats(80, 400), seconds=st.floats(0.1, 3.0),
        target=st.floats(*LUFS_RANGE))
