@@ -113,7 +113,10 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
            base_url: Annotated[Optional[str], typer.Option("--base-url", help="Public address of OUT, for feed.xml's links "
                                                                                 "(default: links relative to OUT).")] = None,
            min_chapter: MinChapterOpt = 30.0,
-           input_format: InputFormatOpt = None, encoding: EncodingOpt = None) -> None:
+           input_format: InputFormatOpt = None, encoding: EncodingOpt = None,
+           loudness: Annotated[float, typer.Option("--loudness", min=-36, max=-14, metavar="LUFS",
+                                                   help="Loudness of every voice and of the episode (EBU R128).")] = -16.0,
+           intro: Annotated[bool, typer.Option("--intro", help="Open with a narrator's intro (its own chapter) and close with an outro.")] = False) -> None:
     """Render TRANSCRIPT into OUT/<slug>.mp3 (tags, chapters), .vtt, .srt, .chapters.json and .json."""
     from .tts.engine import describe_early
 
@@ -121,6 +124,7 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
     settings = _settings(transcript, voices, out_dir=out_dir, audio_format=audio_format.lower(),
                          bitrate_kbps=bitrate, clips=clips, cover=cover, base_url=base_url,
                          min_chapter_seconds=min_chapter, input_format=input_format, encoding=encoding,
+                         loudness_lufs=loudness, intro=intro,
                          cache_dir=None if no_cache else (cache_dir or default_cache_dir()), **extra)
     describe_early(settings.engine)  # runs while the pipeline's modules load
     from .pipeline import render as run

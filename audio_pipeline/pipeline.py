@@ -11,7 +11,7 @@ from .assemble import lay_out
 from .cache import PieceCache
 from .casting import cast_voices, load_casting, parse_override, with_names
 from .encode import FORMATS
-from .errors import ExportError, TranscriptError, disk_error
+from .errors import AudioPipelineError, ExportError, TranscriptError, disk_error
 from .export.audio import write_clips, write_episode, write_preview
 from .export.chapters_json import write_chapters_json
 from .export.cover import Cover, episode_cover, write_cover
@@ -21,6 +21,8 @@ from .export.mp3_segments import EarlyEncoder
 from .export.page import write_index, write_page
 from .export.subtitles import write_srt, write_vtt
 from .files import check_writable, slugify, staged_outputs, sweep_stale
+from .intro import add_intro
+from .loudness import LUFS_RANGE
 from .model import Cast, Chapter, Timeline, Transcript
 from .script import plan_pieces
 from .settings import Settings
@@ -74,7 +76,8 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
            encoder: Executor | None = None, folder: bool = True) -> RenderResult:
     """Render a transcript into the episode, its sidecars, its manifest (and clips on request).
 
-    Stages: parse → chapters → cast (``prepare``) → plan pieces → synthesize → lay out → export.
+    Stages: parse → chapters → cast (``prepare``) → intro and outro (``--intro``) → plan pieces →
+    synthesize → lay out → export.
     Bad input fails before anything is written; every output is written atomically. ``executor``
     runs the synthesis tasks (default: local worker processes; see :mod:`audio_pipeline.cluster`),
     ``encoder`` the MP3 segment encodes (default: threads of this process). ``folder=False`` leaves
@@ -82,7 +85,13 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
     """
     if settings.audio_format not in FORMATS:
         raise ExportError(f"unknown format {settings.audio_format!r}", hint=f"choose one of: {', '.join(FORMATS)}")
+    low, high = LUFS_RANGE
+    if not low <= settings.loudness_lufs <= high:
+        raise AudioPipelineError(f"loudness {settings.loudness_lufs:g} LUFS is out of range",
+                                 hint=f"choose from {low:g} to {high:g} LUFS (podcasts: -16, EBU R128 broadcast: -23)")
     plan = prepare(settings, voice_overrides=voice_overrides, recast=recast)
+    if settings.intro:
+        plan = _with_intro(plan)
     if settings.audio_format != "mp3" or settings.clips:  # MP3 episodes are LAME's alone
         check_ffmpeg()
     check_base_url(settings.base_url)
@@ -129,6 +138,14 @@ def write_folder_files(settings: Settings) -> Path:
     feed = write_feed(settings.out_dir, settings.base_url)
     write_index(settings.out_dir, newest_first(settings.out_dir))
     return feed
+
+
+def _with_intro(plan: Plan) -> Plan:
+    """The plan with the narrator's intro and outro (chapters of their own) around the discussion."""
+    from dataclasses import replace
+
+    transcript, chapters, cast = add_intro(plan.transcript, plan.chapters, plan.cast, plan.engine)
+    return replace(plan, transcript=transcript, chapters=chapters, cast=cast, names=with_names(cast, transcript))
 
 
 @contextlib.contextmanager

@@ -3,7 +3,8 @@
 A turn's pieces form a *run* (at most ``RUN_LIMIT`` of them): one engine call, its pieces in
 order. For an engine whose pieces depend on the ones before them in a call, a piece's cache key
 includes them. Each worker speaks its task's runs with the engine (which may overlap them), checks
-every piece holds sound, trims its silent edges and fades them (pydub), and stores it in the cache.
+every piece holds sound, trims its silent edges and fades them (pydub), levels its loudness
+(:mod:`.loudness`), and stores it in the cache.
 
 Tasks go to a ``concurrent.futures.Executor``: by default a pool of worker processes on this machine,
 which write finished pieces straight into the cache; or any executor passed in (a Dask cluster's),
@@ -24,6 +25,8 @@ from pathlib import Path
 
 from .cache import PieceCache, scratch_file, write_wav_atomic
 from .errors import AudioPipelineError, EngineError, disk_error
+from .loudness import level, piece_target
+from .loudness import preload as preload_leveller
 from .model import Piece, PieceAudio, Voice
 from .settings import Settings
 from .text import for_engine
@@ -50,6 +53,7 @@ class _Task:
     fade_ms: int
     trim_dbfs: float
     keep_ms: int
+    loudness_lufs: float
     scratch: str  #: the cache's folder for temporary files
     #: For a worker that may run on another machine: the engine to load (``module:Class``); the
     #: finished pieces come back as PCM bytes instead of being written to ``dests``.
@@ -131,6 +135,7 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
     else:
         target = ENGINES[settings.engine]
         if executor is None:
+            preload_leveller()  # once here rather than in every worker
             workers = max(1, min(settings.jobs, len(todo)))
             # Fork on Linux: no fresh interpreter to start, and nothing unsafe is inherited (eSpeak
             # NG is loaded but never initialised in this process). Spawn elsewhere (macOS, Windows).
@@ -145,7 +150,8 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
                 task = _Task(tuple(_Run(tuple(for_engine(pieces[i].text) for i in run), pieces[run[0]].voice,
                                         tuple(str(cache.prepare(keys[i])) for i in run)) for run in batch),
                              settings.sample_rate, settings.fade_ms, settings.trim_dbfs, settings.keep_ms,
-                             str(cache.scratch), *(("", "") if executor is None else (target, engine.identity)))
+                             settings.loudness_lufs, str(cache.scratch),
+                             *(("", "") if executor is None else (target, engine.identity)))
                 futures[pool.submit(_run_task, task)] = [i for run in batch for i in run]
             for key in list(known):  # only now, with the workers started: this may start threads
                 ready(key)
@@ -297,7 +303,8 @@ def _run_task(task: _Task) -> list[int] | list[bytes]:
 
 
 def _finish(n: int, text: str, raw: Path, dest: str, task: _Task) -> int | bytes:
-    """Check that piece ``n`` holds sound, trim its silent edges, fade them, store it; its length
+    """Check that piece ``n`` holds sound, trim its silent edges, fade them, level its
+    loudness, store it; its length
     (or, for a task naming its engine, its PCM: the caller stores it)."""
     from pydub import AudioSegment
     from pydub.silence import detect_leading_silence
@@ -314,10 +321,20 @@ def _finish(n: int, text: str, raw: Path, dest: str, task: _Task) -> int | bytes
     start = max(0, head - task.keep_ms)
     end = len(segment) - max(0, tail - task.keep_ms)
     segment = segment[start:end].fade_in(task.fade_ms).fade_out(task.fade_ms)
+    pcm = _levelled(segment.raw_data, task)
     if task.engine:
-        return segment.raw_data
-    write_wav_atomic(Path(dest), segment.raw_data, task.sample_rate, Path(task.scratch))
+        return pcm
+    write_wav_atomic(Path(dest), pcm, task.sample_rate, Path(task.scratch))
     return int(segment.frame_count())
+
+
+def _levelled(pcm: bytes, task: _Task) -> bytes:
+    """16-bit PCM levelled for the task's episode loudness (its true peak kept below full scale)."""
+    import numpy as np
+
+    samples = np.frombuffer(pcm, dtype="<i2") / 32768.0
+    out = level(samples, task.sample_rate, piece_target(task.loudness_lufs))
+    return np.clip(np.rint(out * 32768.0), -32768, 32767).astype("<i2").tobytes()
 
 
 def _piece_error(n: int, message: str) -> EngineError:
