@@ -370,3 +370,10 @@ def casting_file_text(transcript: Transcript, cast: Cast, engine: EngineInfo) ->
 
 __all__ = ["PALETTE", "CastingFile", "cast_voices", "casting_file_text", "language_voice", "load_casting",
            "matching_voices", "parse_override", "speaker_lexicons", "with_names"]
+
+
+def voice_slots(engine: EngineInfo, count: int) -> list[tuple[str, int, int]]:
+    """The first ``count`` automatic voices as (variant, pitch, rate): the palette entries the engine
+    offers, in order, then their pitch and rate variations."""
+    palette = [p for p in PALETTE if not engine.variants or p[0] in engine.variants]
+    return (palette + _further_variations(palette, count - len(palette)))[:max(count, 0)]

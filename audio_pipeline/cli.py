@@ -113,7 +113,10 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
            base_url: Annotated[Optional[str], typer.Option("--base-url", help="Public address of OUT, for feed.xml's links "
                                                                                 "(default: links relative to OUT).")] = None,
            min_chapter: MinChapterOpt = 30.0,
-           input_format: InputFormatOpt = None, encoding: EncodingOpt = None) -> None:
+           input_format: InputFormatOpt = None, encoding: EncodingOpt = None,
+           loudness: Annotated[float, typer.Option("--loudness", min=-36, max=-14, metavar="LUFS",
+                                                   help="Loudness of every voice and of the episode (EBU R128).")] = -16.0,
+           intro: Annotated[bool, typer.Option("--intro", help="Open with a narrator's intro (its own chapter) and close with an outro.")] = False) -> None:
     """Render TRANSCRIPT into OUT/<slug>.mp3 (tags, chapters), .vtt, .srt, .chapters.json and .json."""
     from .tts.engine import describe_early
 
@@ -121,6 +124,7 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
     settings = _settings(transcript, voices, out_dir=out_dir, audio_format=audio_format.lower(),
                          bitrate_kbps=bitrate, clips=clips, cover=cover, base_url=base_url,
                          min_chapter_seconds=min_chapter, input_format=input_format, encoding=encoding,
+                         loudness_lufs=loudness, intro=intro,
                          cache_dir=None if no_cache else (cache_dir or default_cache_dir()), **extra)
     describe_early(settings.engine)  # runs while the pipeline's modules load
     from .pipeline import render as run
@@ -143,6 +147,124 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
         _say(f"  {len(result.files['clips'])} clips in {result.episode.parent / Path(result.files['clips'][0]).parent}")
     _say(f"  pieces: {result.pieces_synthesized} synthesized, {result.pieces_reused} reused")
     _say(f"  podcast feed of every episode in the folder: {result.episode.parent / 'feed.xml'}")
+
+
+class _BatchDisplay:
+    """Progress across a batch: on a terminal, bars for episodes (with time left) and the current
+    episode's pieces; otherwise one plain line per finished episode."""
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._total = 0
+        self._done = 0
+        self._synthesized = 0
+
+    def __enter__(self) -> _BatchDisplay:
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn)
+
+            self._bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
+                                 TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                                 console=Console(stderr=True), transient=True)
+            self._bar.start()
+            self._episodes = self._bar.add_task("Episodes", total=1, count="")
+            self._pieces = self._bar.add_task("Pieces", total=1, count="")
+        return self
+
+    def episode_started(self, number: int, total: int, source: Path) -> None:
+        self._total = total
+        if self._bar is not None:
+            self._bar.update(self._pieces, description=f"{source.name[:30]}", completed=0, total=1, count="")
+            self._bar.update(self._episodes, total=total, count=f"{self._done}/{total}")
+
+    def pieces(self, done: int, total: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._pieces, completed=done, total=max(total, 1), count=f"{done}/{total}")
+            self._bar.update(self._episodes, completed=self._done + done / max(total, 1))
+
+    def episode_finished(self, outcome) -> None:
+        self._done += 1
+        self._synthesized += outcome.pieces_synthesized
+        if self._bar is not None:
+            self._bar.update(self._episodes, completed=self._done,
+                             count=f"{self._done}/{self._total}, {self._synthesized} pieces synthesized")
+        else:
+            what = outcome.error if outcome.error else \
+                f"{outcome.status}, {outcome.pieces_synthesized} pieces synthesized, {outcome.pieces_reused} reused"
+            _say(f"[{self._done}/{self._total}] {outcome.slug}: {what}", err=True)
+        if outcome.error and self._bar is not None:
+            self._bar.console.print(f"[red]failed:[/] {outcome.error}", highlight=False, markup=True)
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+@app.command()
+def batch(transcripts: Annotated[str, typer.Argument(help="A folder (its *.txt *.md *.vtt *.srt files) or a glob.")],
+          voices: VoicesOpt = None,
+          out_dir: Annotated[Path, typer.Option("--out", help="Output folder for every episode.")] = Path("output"),
+          cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Cache of synthesized pieces.")] = None,
+          jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Synthesis workers (default: the number of cores).")] = 0,
+          cluster: Annotated[Optional[str], typer.Option("--cluster", help="Run synthesis on a Dask cluster: "
+                                                         "tcp://HOST:PORT, or local:N to start N local workers.")] = None,
+          audio_format: Annotated[str, typer.Option("--format", help="Container: mp3, m4b (AAC) or opus.")] = "mp3",
+          bitrate: Annotated[Optional[int], typer.Option("--bitrate", min=8, max=320,
+                                                         help="kbit/s (default: mp3 64, m4b 64, opus 32).")] = None,
+          clips: Annotated[bool, typer.Option("--clips", help="Also write one clip per chapter.")] = False,
+          base_url: Annotated[Optional[str], typer.Option("--base-url", help="Public address of OUT, for feed.xml's "
+                                                                              "links (default: relative to OUT).")] = None,
+          at_once: Annotated[int, typer.Option("--episodes-at-once", min=1,
+                                               help="With --cluster: episodes rendered side by side.")] = 2) -> None:
+    """Render every transcript of a folder (or glob) into OUT, one episode each, named after its file."""
+    from rich.table import Table
+
+    from .batch import FAILED, run_batch
+    from .cluster import cluster_executor
+    from .tts.engine import describe_early
+
+    extra = {"jobs": jobs} if jobs else {}
+    settings = _settings(None, voices, out_dir=out_dir, audio_format=audio_format.lower(), bitrate_kbps=bitrate,
+                         clips=clips, base_url=base_url, cache_dir=cache_dir or default_cache_dir(), **extra)
+    describe_early(settings.engine)
+    try:
+        with cluster_executor(cluster, settings.engine) as executor, _BatchDisplay() as display:
+            # A cluster's workers encode too; a local one's share this machine's cores with this
+            # process, so shipping samples to them would only add copies.
+            remote = executor if cluster and not cluster.startswith("local:") else None
+            result = run_batch(transcripts, settings, executor=executor, progress=display, at_once=at_once,
+                               encoder=remote)
+    except KeyboardInterrupt:
+        _say("interrupted: finished episodes are kept and pieces are cached; run the same command again to resume",
+             err=True)
+        raise typer.Exit(130) from None
+    table = Table("episode", "duration", "chapters", "synthesized", "reused", "status", title="Batch")
+    for o in result.outcomes:
+        minutes, seconds = divmod(o.duration_ms // 1000, 60)
+        table.add_row(o.slug, f"{minutes}:{seconds:02d}" if o.duration_ms else "—", str(o.chapters or "—"),
+                      str(o.pieces_synthesized), str(o.pieces_reused),
+                      "[red]failed[/]" if o.status == FAILED else o.status)
+    _console().print(table)
+    warnings = list(dict.fromkeys(f"{o.slug}: {w}" for o in result.outcomes for w in o.warnings))
+    for warning in warnings[:10]:
+        _say(warning, mark="warning:", colour="yellow", err=True)
+    if len(warnings) > 10:
+        _say(f"and {len(warnings) - 10} more", mark="warning:", colour="yellow", err=True)
+    for o in result.failed:
+        _say(o.error, mark="error:", colour="red", err=True)
+    done = len(result.outcomes) - len(result.failed)
+    if result.feed:
+        _say(f"podcast feed of every episode in the folder: {result.feed}")
+    _say(f"{done} of {len(result.outcomes)} episodes in {settings.out_dir}", mark="✓" if not result.failed else "✗",
+         colour="green" if not result.failed else "red")
+    if result.failed:
+        raise typer.Exit(BATCH_FAILED)
+
+
+#: Exit code of a batch in which some transcripts failed (each is reported; the others were rendered).
+BATCH_FAILED = 6
 
 
 @app.command()

@@ -25,8 +25,14 @@ class AudioFormat:
 FORMATS = {
     # Constant bitrate: VBR MP3s seek inaccurately in Apple's players.
     "mp3": AudioFormat("mp3", "mp3", ("-c:a", "libmp3lame", "-abr", "0"), "mp3"),
-    "m4b": AudioFormat("m4b", "m4b", ("-c:a", "aac"), "ipod"),
-    "opus": AudioFormat("opus", "opus", ("-c:a", "libopus", "-application", "voip", "-vbr", "off"), "ogg"),
+    # Settings that keep the true peak near the input's (the bundled example, levelled to -16 LUFS
+    # with its peaks at -3.5 dBTP): ffmpeg's default AAC coder ("twoloop") gave +0.8 dBTP, its "fast"
+    # coder -1.1. Hard-CBR Opus ("-vbr off") rang at 4 kHz up to +4.5 dBTP; VBR in its speech mode
+    # ("voip") overshot by 3 dB; VBR in its "audio" mode still rang now and then in its full band
+    # (to 20 kHz), which eSpeak NG's 22.05 kHz speech leaves empty: held to 12 kHz, -0.7 dBTP (and
+    # +0.2 dBTP in one 10 ms window with the pieces' peaks at -4 dBTP; README, "Loudness").
+    "m4b": AudioFormat("m4b", "m4b", ("-c:a", "aac", "-aac_coder", "fast"), "ipod"),
+    "opus": AudioFormat("opus", "opus", ("-c:a", "libopus", "-application", "audio", "-cutoff", "12000"), "ogg"),
 }
 
 

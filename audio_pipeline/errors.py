@@ -65,3 +65,9 @@ def disk_error(exc: OSError, where=None) -> ExportError:
     reason = reasons.get(exc.errno, exc.strerror or str(exc))
     return ExportError(f"cannot write: {reason}", path=str(exc.filename or where or ""),
                        hint="free some space or choose another folder with --out / --cache-dir")
+
+
+class ClusterError(AudioPipelineError, RuntimeError):
+    """The Dask cluster asked for cannot be used (Dask not installed, scheduler unreachable)."""
+
+    exit_code = 7

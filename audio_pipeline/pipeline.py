@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,18 +11,20 @@ from .assemble import lay_out
 from .cache import PieceCache
 from .casting import cast_voices, load_casting, parse_override, speaker_lexicons, with_names
 from .encode import FORMATS
-from .errors import ExportError, TranscriptError, disk_error
+from .errors import AudioPipelineError, ExportError, TranscriptError, disk_error
 from .export.audio import write_clips, write_episode, write_preview
 from .export.chapters_json import write_chapters_json
 from .export.cover import Cover, episode_cover, write_cover
-from .export.feed import FEED_NAME, check_base_url, write_feed
+from .export.feed import FEED_NAME, check_base_url, newest_first, write_feed
 from .export.manifest import build_manifest, write_manifest
 from .export.mp3_segments import EarlyEncoder
-from .export.page import write_page
+from .export.page import write_index, write_page
 from .export.subtitles import write_srt, write_vtt
 from .frontend.chain import prepare_pieces
 from .frontend.lexicon import Lexicon
 from .files import check_writable, slugify, staged_outputs, sweep_stale
+from .intro import add_intro
+from .loudness import LUFS_RANGE
 from .model import Cast, Chapter, Timeline, Transcript
 from .script import plan_pieces
 from .settings import Settings
@@ -73,15 +76,26 @@ def prepare(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast
 
 
 def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast: int | None = None,
-           progress: Progress | None = None) -> RenderResult:
+           progress: Progress | None = None, executor: Executor | None = None,
+           encoder: Executor | None = None, folder: bool = True) -> RenderResult:
     """Render a transcript into the episode, its sidecars, its manifest (and clips on request).
 
-    Stages: parse → chapters → cast (``prepare``) → plan pieces → synthesize → lay out → export.
-    Bad input fails before anything is written; every output is written atomically.
+    Stages: parse → chapters → cast (``prepare``) → intro and outro (``--intro``) → plan pieces →
+    synthesize → lay out → export.
+    Bad input fails before anything is written; every output is written atomically. ``executor``
+    runs the synthesis tasks (default: local worker processes; see :mod:`audio_pipeline.cluster`),
+    ``encoder`` the MP3 segment encodes (default: threads of this process). ``folder=False`` leaves
+    the folder's ``feed.xml`` and ``index.html`` as they are (a batch writes them once, at its end).
     """
     if settings.audio_format not in FORMATS:
         raise ExportError(f"unknown format {settings.audio_format!r}", hint=f"choose one of: {', '.join(FORMATS)}")
+    low, high = LUFS_RANGE
+    if not low <= settings.loudness_lufs <= high:
+        raise AudioPipelineError(f"loudness {settings.loudness_lufs:g} LUFS is out of range",
+                                 hint=f"choose from {low:g} to {high:g} LUFS (podcasts: -16, EBU R128 broadcast: -23)")
     plan = prepare(settings, voice_overrides=voice_overrides, recast=recast)
+    if settings.intro:
+        plan = _with_intro(plan)
     if settings.audio_format != "mp3" or settings.clips:  # MP3 episodes are LAME's alone
         check_ffmpeg()
     check_base_url(settings.base_url)
@@ -95,9 +109,11 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
                               path=str(settings.transcript), line=plan.transcript.turns[0].line,
                               hint="a turn needs words, e.g. 'JG: Hello.'")
     with _disk_errors(settings), _cache(settings) as cache:
-        early = EarlyEncoder(pieces, plan.chapters, settings, cache) if settings.audio_format == "mp3" else None
+        early = (EarlyEncoder(pieces, plan.chapters, settings, cache, encoder)
+                 if settings.audio_format == "mp3" else None)
         try:  # MP3 segments are encoded while the rest is still being synthesized
-            audio = synthesize(pieces, plan.engine, settings, cache, progress, early and early.piece_ready)
+            audio = synthesize(pieces, plan.engine, settings, cache, progress, early and early.piece_ready,
+                               executor)
         except BaseException:
             if early:
                 early.close(cancel=True)
@@ -113,11 +129,28 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
             if settings.audio_format == "mp3":
                 stats |= {"segments": len(timeline.segments), "segments_encoded": encoded,
                           "segments_reused": len(timeline.segments) - encoded}
-            manifest_path = settings.out_dir / f"{_slug(timeline)}.json"
+            manifest_path = settings.out_dir / f"{_slug(timeline, settings)}.json"
             write_manifest(manifest_path, build_manifest(timeline, files, stats))
-        write_feed(settings.out_dir, settings.base_url)  # from every manifest in the folder, this one's included
+        if folder:
+            write_folder_files(settings)
     return RenderResult(settings.out_dir / files["episode"], manifest_path, files, timeline,
                         len(pieces) - reused, reused, plan.transcript.warnings + plan.cast.warnings)
+
+
+def write_folder_files(settings: Settings) -> Path:
+    """Write what lists every episode in the output folder, this render's included: ``feed.xml``,
+    then ``index.html`` (the newest episode's page, in the feed's order); return the feed's path."""
+    feed = write_feed(settings.out_dir, settings.base_url)
+    write_index(settings.out_dir, newest_first(settings.out_dir))
+    return feed
+
+
+def _with_intro(plan: Plan) -> Plan:
+    """The plan with the narrator's intro and outro (chapters of their own) around the discussion."""
+    from dataclasses import replace
+
+    transcript, chapters, cast = add_intro(plan.transcript, plan.chapters, plan.cast, plan.engine)
+    return replace(plan, transcript=transcript, chapters=chapters, cast=cast, names=with_names(cast, transcript))
 
 
 @contextlib.contextmanager
@@ -142,7 +175,7 @@ def export(timeline: Timeline, settings: Settings, cache: PieceCache,
            encoded_early: set[Path] = frozenset(), cover: Cover | None = None) -> tuple[dict, int]:
     """Run every exporter on the timeline; return the files written (relative to the output folder)
     and how many audio segments had to be encoded."""
-    out, slug, fmt = settings.out_dir, _slug(timeline), settings.audio_format
+    out, slug, fmt = settings.out_dir, _slug(timeline, settings), settings.audio_format
     episode = out / f"{slug}.{FORMATS[fmt].extension}"
     cover = cover or episode_cover(timeline.transcript, timeline.names, settings)
     picture = (cover.mime, cover.data)
@@ -201,5 +234,7 @@ def preview(settings: Settings, speaker: str, *, voice_overrides: tuple[str, ...
     return dest
 
 
-def _slug(timeline: Timeline) -> str:
+def _slug(timeline: Timeline, settings: Settings) -> str:
+    if settings.slug:
+        return settings.slug
     return slugify(timeline.transcript.metadata.title, Path(timeline.transcript.path).stem)

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from .loudness import DEFAULT_LUFS, LEVELLER_VERSION
 from .model import Voice
 
 #: Bump when the meaning of a cached piece changes (its processing, its file layout).
@@ -87,6 +88,12 @@ class Settings:
     input_format: str | None = None
     #: The transcript's text encoding; None detects it (BOM, UTF-8, GB18030, …).
     encoding: str | None = None
+    #: Name of the episode's files (``<slug>.mp3``, ``<slug>.json``, …); None: from the title.
+    slug: str | None = None
+    #: Loudness of every piece, so of the episode (LUFS, ITU-R BS.1770); true peak stays ≤ −2 dBTP.
+    loudness_lufs: float = DEFAULT_LUFS
+    #: Open with a narrator's spoken intro (a chapter of its own) and close with an outro.
+    intro: bool = False
 
     @property
     def bitrate(self) -> int:
@@ -109,6 +116,7 @@ class Settings:
             "fade_ms": self.fade_ms,
             "trim_dbfs": self.trim_dbfs,
             "keep_ms": self.keep_ms,
+            "loudness": [self.loudness_lufs, LEVELLER_VERSION],
         }
         blob = json.dumps(shaping, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(blob).hexdigest()

@@ -3,21 +3,30 @@
 A turn's pieces form a *run* (at most ``RUN_LIMIT`` of them): one engine call, its pieces in
 order. For an engine whose pieces depend on the ones before them in a call, a piece's cache key
 includes them. Each worker speaks its task's runs with the engine (which may overlap them), checks
-every piece holds sound, trims its silent edges and fades them (pydub), and stores it in the cache.
+every piece holds sound, trims its silent edges and fades them (pydub), levels its loudness
+(:mod:`.loudness`), and stores it in the cache.
+
+Tasks go to a ``concurrent.futures.Executor``: by default a pool of worker processes on this machine,
+which write finished pieces straight into the cache; or any executor passed in (a Dask cluster's),
+whose workers share nothing with this process but the installed package: they load the engine once
+each, and send every finished piece back as PCM bytes, which this process stores in its cache.
 """
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import sys
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import PieceCache, scratch_file, write_wav_atomic
 from .errors import AudioPipelineError, EngineError, disk_error
+from .loudness import level, piece_target
+from .loudness import preload as preload_leveller
 from .model import Piece, PieceAudio, Voice
 from .settings import Settings
 from .frontend.chain import engine_text
@@ -44,7 +53,14 @@ class _Task:
     fade_ms: int
     trim_dbfs: float
     keep_ms: int
+    loudness_lufs: float
     scratch: str  #: the cache's folder for temporary files
+    #: For a worker that may run on another machine: the engine to load (``module:Class``); the
+    #: finished pieces come back as PCM bytes instead of being written to ``dests``.
+    engine: str = ""
+    #: The engine's identity in the render's process (part of every cache key): such a worker
+    #: refuses the task if its own engine differs (another eSpeak NG version speaks differently).
+    identity: str = ""
 
 
 #: Most pieces in one engine call, so a very long turn still spreads over every worker.
@@ -78,10 +94,12 @@ def piece_keys(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
 
 def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings, cache: PieceCache,
                progress: Progress | None = None,
-               on_ready: Callable[[int, PieceAudio], None] | None = None) -> tuple[PieceAudio, ...]:
+               on_ready: Callable[[int, PieceAudio], None] | None = None,
+               executor: Executor | None = None) -> tuple[PieceAudio, ...]:
     """Audio of every piece, from the cache or newly synthesized (``reused`` tells which).
 
-    ``on_ready(index, audio)`` is called for each piece as soon as its audio exists.
+    ``on_ready(index, audio)`` is called for each piece as soon as its audio exists. ``executor``
+    runs the synthesis tasks (default: ``settings.jobs`` local worker processes, started here).
     """
     keys = piece_keys(pieces, engine, settings)
     known: dict[str, int] = {}
@@ -116,19 +134,24 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
             ready(key)
     else:
         target = ENGINES[settings.engine]
-        workers = max(1, min(settings.jobs, len(todo)))
-        # Fork on Linux: no fresh interpreter to start, and nothing unsafe is inherited (eSpeak NG
-        # is loaded but never initialised in this process). Spawn elsewhere (macOS, Windows).
-        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                   initargs=(target, os.getpid()))
+        if executor is None:
+            preload_leveller()  # once here rather than in every worker
+            workers = max(1, min(settings.jobs, len(todo)))
+            # Fork on Linux: no fresh interpreter to start, and nothing unsafe is inherited (eSpeak
+            # NG is loaded but never initialised in this process). Spawn elsewhere (macOS, Windows).
+            context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+            pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                       initargs=(target, os.getpid()))
+        else:
+            pool = executor
         try:
             futures = {}
             for batch in _batches(todo):
                 task = _Task(tuple(_Run(tuple(engine_text(pieces[i]) for i in run), pieces[run[0]].voice,
                                         tuple(str(cache.prepare(keys[i])) for i in run)) for run in batch),
                              settings.sample_rate, settings.fade_ms, settings.trim_dbfs, settings.keep_ms,
-                             str(cache.scratch))
+                             settings.loudness_lufs, str(cache.scratch),
+                             *(("", "") if executor is None else (target, engine.identity)))
                 futures[pool.submit(_run_task, task)] = [i for run in batch for i in run]
             for key in list(known):  # only now, with the workers started: this may start threads
                 ready(key)
@@ -144,8 +167,12 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
                             raise disk_error(error, settings.cache_dir) from None
                         message = error.message if isinstance(error, AudioPipelineError) else str(error)
                         raise EngineError(f"speaker {piece.speaker}: {message}", path=str(settings.transcript),
-                                          line=piece.line, hint="check the engine and the voice") from None
+                                          line=piece.line,
+                                          hint=getattr(error, "hint", None) or "check the engine and the voice") from None
                     for i, frames in zip(indices, future.result()):
+                        if isinstance(frames, bytes):  # from a worker that does not share our cache
+                            write_wav_atomic(cache.path(keys[i]), frames, settings.sample_rate, cache.scratch)
+                            frames = len(frames) // 2
                         known[keys[i]] = frames
                         made.add(keys[i])
                         ready(keys[i])
@@ -155,7 +182,11 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
         finally:
             # On an error or Ctrl-C: drop what has not started, let running pieces finish (they
             # are short and land in the cache, so a re-run resumes from them).
-            pool.shutdown(wait=True, cancel_futures=True)
+            if executor is None:
+                pool.shutdown(wait=True, cancel_futures=True)
+            else:  # not ours to shut down: only our tasks are dropped
+                for future in futures:
+                    future.cancel()
     out = []
     first_use: set[str] = set()
     for key in keys:
@@ -184,14 +215,51 @@ _engine = None
 
 
 def _init_worker(target: str, parent: int) -> None:
-    import importlib
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _die_with(parent)
     global _engine
+    _engine = _load_engine(target)
+
+
+def prepare_worker(target: str) -> None:
+    """Load the engine ``target`` (``module:Class``) and pydub in this worker process, once: a
+    cluster's workers do it as they start, or else on their first task."""
+    from .tts.runtime import import_pydub
+
+    global _engine
+    if _engine is None:
+        _engine = _load_engine(target)
+    import_pydub()
+
+
+@functools.cache
+def _identity() -> str:
+    return _engine.info().identity
+
+
+def _load_engine(target: str):
+    import importlib
+
     module_name, _, attr = target.partition(":")
-    _engine = getattr(importlib.import_module(module_name), attr)()
+    return getattr(importlib.import_module(module_name), attr)()
+
+
+_scratch: Path | None = None
+
+
+def _worker_scratch() -> Path:
+    """This worker's own folder for the engine's raw files (removed when the worker exits)."""
+    global _scratch
+    if _scratch is None:
+        import atexit
+        import shutil
+        import tempfile
+
+        _scratch = Path(tempfile.mkdtemp(prefix="audio-pipeline-worker-"))
+        atexit.register(shutil.rmtree, _scratch, True)
+    return _scratch
 
 
 def _die_with(parent: int) -> None:
@@ -209,14 +277,21 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _run_task(task: _Task) -> list[int]:
+def _run_task(task: _Task) -> list[int] | list[bytes]:
     """Synthesize the task's runs, then check, trim, fade and store each piece; return the length
-    of every piece, in order."""
+    of every piece, in order (or, for a task naming its engine, every piece's PCM)."""
     from .tts.engine import synthesize_runs
     from .tts.runtime import import_pydub
 
     import_pydub()
-    raws = [[scratch_file(Path(task.scratch), f"{Path(d).stem}.raw.wav") for d in run.dests] for run in task.runs]
+    scratch = Path(task.scratch)
+    if task.engine:  # a worker of any executor: loads the engine on its first task, keeps it
+        prepare_worker(task.engine)
+        if _identity() != task.identity:
+            raise EngineError(f"a worker's speech engine ({_identity()}) is not the render's ({task.identity})",
+                              hint="install the same audio-pipeline and eSpeak NG on every machine")
+        scratch = _worker_scratch()
+    raws = [[scratch_file(scratch, f"{Path(d).stem}.raw.wav") for d in run.dests] for run in task.runs]
     pieces = [piece for run, run_raws in zip(task.runs, raws) for piece in zip(run.texts, run_raws, run.dests)]
     try:
         synthesize_runs(_engine, [(run.texts, run.voice, [str(r) for r in run_raws])
@@ -227,8 +302,10 @@ def _run_task(task: _Task) -> list[int]:
             raw.unlink(missing_ok=True)
 
 
-def _finish(n: int, text: str, raw: Path, dest: str, task: _Task) -> int:
-    """Check that piece ``n`` holds sound, trim its silent edges, fade them, store it; its length."""
+def _finish(n: int, text: str, raw: Path, dest: str, task: _Task) -> int | bytes:
+    """Check that piece ``n`` holds sound, trim its silent edges, fade them, level its
+    loudness, store it; its length
+    (or, for a task naming its engine, its PCM: the caller stores it)."""
     from pydub import AudioSegment
     from pydub.silence import detect_leading_silence
 
@@ -244,8 +321,20 @@ def _finish(n: int, text: str, raw: Path, dest: str, task: _Task) -> int:
     start = max(0, head - task.keep_ms)
     end = len(segment) - max(0, tail - task.keep_ms)
     segment = segment[start:end].fade_in(task.fade_ms).fade_out(task.fade_ms)
-    write_wav_atomic(Path(dest), segment.raw_data, task.sample_rate, Path(task.scratch))
+    pcm = _levelled(segment.raw_data, task)
+    if task.engine:
+        return pcm
+    write_wav_atomic(Path(dest), pcm, task.sample_rate, Path(task.scratch))
     return int(segment.frame_count())
+
+
+def _levelled(pcm: bytes, task: _Task) -> bytes:
+    """16-bit PCM levelled for the task's episode loudness (its true peak kept below full scale)."""
+    import numpy as np
+
+    samples = np.frombuffer(pcm, dtype="<i2") / 32768.0
+    out = level(samples, task.sample_rate, piece_target(task.loudness_lufs))
+    return np.clip(np.rint(out * 32768.0), -32768, 32767).astype("<i2").tobytes()
 
 
 def _piece_error(n: int, message: str) -> EngineError:

@@ -113,11 +113,13 @@ def test_index_is_the_latest_render_and_lists_the_others(tmp_path):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "<h1>Second episode</h1>" in index and "first-episode.html" in read_html(index).links
     assert (out / "first-episode.html").is_file()
-    assert "second-episode.html" not in read_html((out / "first-episode.html").read_text(encoding="utf-8")).links
+    first = read_html((out / "first-episode.html").read_text(encoding="utf-8"))
+    assert "second-episode.html" not in first.links and "index.html" in first.links  # its own episode only
+    assert "index.html" not in read_html(index).links
 
 
 def test_write_page_takes_paths_in_the_folder(timeline, tmp_path):
     files = {k: tmp_path / v for k, v in FILES.items()} | {"clips": [tmp_path / "c" / "1.mp3"]}
     dest = write_page(timeline, tmp_path, files)
-    assert dest == tmp_path / "ep.html" and (tmp_path / "index.html").is_file()
+    assert dest == tmp_path / "ep.html"
     assert '<source src="ep.mp3" type="audio/mpeg">' in dest.read_text(encoding="utf-8")

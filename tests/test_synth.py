@@ -73,3 +73,46 @@ def test_progress_is_reported_as_each_task_finishes(tmp_path):
     partial = [when for when, done, total in seen if 0 < done < total]
     assert partial and partial[0] < end - 0.5  # the quick task is reported while the slow one still runs
     assert seen[-1][1] == seen[-1][2] and [d for _, d, _ in seen] == sorted(d for _, d, _ in seen)
+
+
+def _fresh_worker_state():
+    from audio_pipeline import synth
+
+    synth._engine = None
+    synth._identity.cache_clear()
+
+
+def test_any_executor_gives_the_local_pools_bytes_with_audio_sent_back(tmp_path):
+    """A thread pool stands in for a cluster: its tasks load the engine themselves, return PCM and
+    MP3 frames, and this process stores them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    local = render(settings(tmp_path / "local"))
+    _fresh_worker_state()
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            other = render(settings(tmp_path / "other"), executor=pool, encoder=pool)
+    finally:
+        _fresh_worker_state()
+    assert other.pieces_synthesized == local.pieces_synthesized > 0
+    assert other.episode.read_bytes() == local.episode.read_bytes()
+    assert sorted(p.read_bytes() for p in (tmp_path / "other" / "cache").rglob("*.wav")) == \
+        sorted(p.read_bytes() for p in (tmp_path / "local" / "cache").rglob("*.wav"))
+
+
+def test_a_worker_whose_engine_differs_refuses_the_task(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pytest
+
+    from audio_pipeline import synth
+    from audio_pipeline.errors import EngineError
+
+    _fresh_worker_state()
+    monkeypatch.setattr(synth, "_identity", lambda: "another-engine-2")
+    try:
+        with ThreadPoolExecutor(1) as pool, pytest.raises(EngineError, match="same audio-pipeline and eSpeak NG"):
+            render(settings(tmp_path), executor=pool)
+    finally:
+        monkeypatch.undo()
+        _fresh_worker_state()

@@ -137,9 +137,24 @@ def write_feed(folder: Path, base_url: str | None = None, *, now: datetime | Non
     check_base_url(base_url)
     episodes = read_episodes(folder)
     data = build_feed(episodes, base_url, _previous_dates(dest), now or datetime.now(UTC).replace(microsecond=0))
+    try:
+        if dest.read_bytes() == data:  # unchanged: keep the file (and its date, which apps poll by)
+            return dest
+    except OSError:
+        pass
     with atomic_path(dest) as tmp:
         tmp.write_bytes(data)
     return dest
+
+
+def newest_first(folder: Path) -> list[dict]:
+    """The folder's episodes (as :func:`read_episodes` gives them) in the feed's order, newest first:
+    by the pubDate each has in ``feed.xml`` (the transcript's date, else the date it first got)."""
+    previous = _previous_dates(folder / FEED_NAME)
+    now = datetime.now(UTC).replace(microsecond=0)
+    dated = sorted(((_pub_date(e, previous, now), e) for e in read_episodes(folder)),
+                   key=lambda d: (d[0], d[1]["slug"]), reverse=True)
+    return [episode for _, episode in dated]
 
 
 def read_episodes(folder: Path) -> list[dict]:
@@ -167,7 +182,7 @@ def build_feed(episodes: list[dict], base_url: str | None, previous: dict[str, d
 
     base = base_url.rstrip("/") + "/" if base_url else ""
     dated = sorted(((_pub_date(e, previous, now), e) for e in episodes), key=lambda d: (d[0], d[1]["slug"]),
-                   reverse=True)
+                   reverse=True)  # newest_first orders the same way
     fg = FeedGenerator()
     fg.load_extension("podcast")
     fg.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension)

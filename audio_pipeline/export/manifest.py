@@ -19,6 +19,7 @@ def build_manifest(timeline: Timeline, files: dict,
     meta = timeline.transcript.metadata
     names = timeline.names
     voices = dict(timeline.cast.voices)
+    roles = {s.code: s.role for s in timeline.transcript.speakers}
     chapters = [{"index": c.chapter.index, "title": c.chapter.title, "question": c.chapter.question,
                  "asked_by": c.chapter.asked_by, "start_ms": timeline.ms(c.start), "end_ms": timeline.ms(c.end)}
                 for c in timeline.chapters]
@@ -29,7 +30,7 @@ def build_manifest(timeline: Timeline, files: dict,
         if (piece.turn, piece.chapter) != key:
             key = (piece.turn, piece.chapter)
             turns.append({"turn": piece.turn, "speaker": piece.speaker, "name": names[piece.speaker],
-                          "voice": voices[piece.speaker].spec, "chapter": piece.chapter,
+                          "role": roles[piece.speaker], "voice": voices[piece.speaker].spec, "chapter": piece.chapter,
                           "start_ms": timeline.ms(timed.start), "end_ms": timeline.ms(timed.end),
                           "line": piece.line, "source_time": timeline.transcript.turns[piece.turn].source_time,
                           "text": piece.text})

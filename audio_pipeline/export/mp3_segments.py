@@ -89,12 +89,22 @@ def encode_segments(timeline: Timeline, cache: PieceCache, bitrate_kbps: int, qu
     return paths, {job[2] for job in todo}
 
 
+def encode_pcm(pcm: bytes, sample_rate: int, bitrate_kbps: int, quality: int) -> bytes:
+    """A segment's MP3 frames from its samples ``[PRIMING, length − PADDING)``, in any process: a
+    task for a cluster's workers, which share no files with the render."""
+    encoder = lame_encoder(sample_rate, bitrate_kbps, quality)
+    return encoder.encode(pcm) + encoder.flush()
+
+
 class EarlyEncoder:
     """Encodes MP3 segments while synthesis runs, each as soon as all its pieces exist, into the
     cache, where :func:`encode_segments` then finds them. Purely a head start: a failure here is
-    ignored, and the export stage redoes (and reports) it."""
+    ignored, and the export stage redoes (and reports) it.
 
-    def __init__(self, pieces, chapters, settings, cache: PieceCache) -> None:
+    Segments are encoded on ``settings.jobs`` threads here, or, given an ``executor`` (a cluster's),
+    as tasks that take the segment's samples and return its frames, which are stored here."""
+
+    def __init__(self, pieces, chapters, settings, cache: PieceCache, executor=None) -> None:
         from ..assemble import segment_ranges
 
         self._pieces, self._settings, self._cache = pieces, settings, cache
@@ -102,8 +112,10 @@ class EarlyEncoder:
         self._owner = {i: n for n, (first, last) in enumerate(self._ranges) for i in range(first, last)}
         self._missing = [last - first for first, last in self._ranges]
         self._audio: dict[int, object] = {}
+        self._executor = executor
         self._pool = ThreadPoolExecutor(max(1, settings.jobs))
         self._futures = []
+        self._remote = []  # (cluster future, dest, length)
 
     def piece_ready(self, index: int, audio) -> None:
         """Called (from the synthesizing thread) when piece ``index`` has its audio."""
@@ -120,7 +132,11 @@ class EarlyEncoder:
                                          first == 0, s.sample_rate)
         spans = [(o, o + self._audio[i].frames, self._audio[i].path) for i, o in zip(range(first, last), offsets)]
         dest, missing = _locate(self._cache, spans, length, s.sample_rate, s.bitrate, s.mp3_quality)
-        if missing:
+        if missing and self._executor is not None:
+            pcm = b"".join(stitch(spans, PRIMING, length - PADDING))
+            future = self._executor.submit(encode_pcm, pcm, s.sample_rate, s.bitrate, s.mp3_quality)
+            self._remote.append((future, dest, length))
+        elif missing:
             future = self._pool.submit(_encode_one, spans, length, dest, s.sample_rate, s.bitrate,
                                        s.mp3_quality, self._cache.scratch)
             self._futures.append((future, dest))
@@ -128,6 +144,32 @@ class EarlyEncoder:
     def close(self, cancel: bool = False) -> None:
         """Wait for the queued encodes (or, on an error or interrupt, drop those not started)."""
         self._pool.shutdown(wait=True, cancel_futures=cancel)
+        for future, dest, length in self._remote:
+            if cancel:
+                future.cancel()
+            else:
+                self._futures.append((self._store(future, dest, length), dest))
+
+    def _store(self, future, dest: Path, length: int):
+        """Store a cluster's encoded frames in the cache, checked as :func:`_encode_one` checks its own."""
+        from concurrent.futures import Future
+
+        done: Future = Future()
+        try:
+            frames = future.result()
+            tmp = scratch_file(self._cache.scratch, dest.name)
+            try:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_bytes(frames)
+                if not _valid(tmp, length // FRAME):
+                    raise ExportError("the encoder returned an unexpected number of frames", path=str(dest))
+                os.replace(tmp, dest)
+            finally:
+                tmp.unlink(missing_ok=True)
+            done.set_result(None)
+        except Exception as exc:  # noqa: BLE001 - a head start only: export redoes and reports it
+            done.set_exception(exc)
+        return done
 
     @property
     def written(self) -> set[Path]:

@@ -3,8 +3,9 @@
 A player, the chapters, a speaker timeline and the transcript (the captions' own cues) with the
 current sentence highlighted as it plays. Every text from the transcript goes into the HTML through
 :func:`html.escape` and into the embedded JSON through :func:`json_for_script`, so ``</script>``,
-``<!--`` or ``&`` in a transcript stay text. ``index.html`` is the page of the episode rendered last,
-plus a list of every episode whose manifest is in the folder.
+``<!--`` or ``&`` in a transcript stay text. An episode's page depends on that episode alone;
+``index.html`` is the page of the folder's newest episode (in the feed's order) followed by a list of
+the others, rewritten from the folder's manifests after each render (once at the end of a batch).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def page_data(timeline: Timeline) -> dict:
 
 
 def write_page(timeline: Timeline, out: Path, files: dict, *, feed: str | None = None) -> Path:
-    """Write ``<slug>.html`` and ``index.html`` into ``out``; return the first.
+    """Write the episode's page ``<slug>.html`` into ``out``; return its path.
 
     ``files`` are the render's outputs so far (paths in ``out`` or names relative to it): the
     episode, captions, chapters, and a cover when present. ``feed`` names the folder's feed when the
@@ -78,14 +79,33 @@ def write_page(timeline: Timeline, out: Path, files: dict, *, feed: str | None =
     if feed or (out / "feed.xml").is_file():
         names.setdefault("feed", feed or "feed.xml")
     dest = out / f"{slug}.html"
-    others = _other_episodes(out, slug)
-    write_text_atomic(dest, render_page(timeline, names, others=others))
-    write_text_atomic(out / "index.html", render_page(timeline, names, others=others, is_index=True))
+    write_text_atomic(dest, render_page(timeline, names))
     return dest
 
 
-def render_page(timeline: Timeline, files: dict[str, str], *, others: list[dict] = (),
-                is_index: bool = False) -> str:
+def write_index(out: Path, episodes: list[dict]) -> Path | None:
+    """Write ``out/index.html``: the page of the first of ``episodes`` (manifests, newest first, as
+    :func:`audio_pipeline.export.feed.newest_first` gives them) and a list of the others. Nothing
+    is written when no episode has a page."""
+    listed = [e for e in episodes if isinstance(e.get("files", {}).get("page"), str)
+              and (out / e["files"]["page"]).is_file()]
+    if not listed:
+        return None
+    page = (out / listed[0]["files"]["page"]).read_text(encoding="utf-8")
+    page = page.replace(_ALL_EPISODES, "")
+    if others := [_listed(out, e) for e in listed[1:]]:
+        page = page.replace("\n</main>\n", "\n" + _episode_list(others) + "\n</main>\n", 1)
+    dest = out / "index.html"
+    try:
+        if dest.read_text(encoding="utf-8") == page:  # unchanged: a re-run batch leaves it alone
+            return dest
+    except (OSError, ValueError):
+        pass
+    write_text_atomic(dest, page)
+    return dest
+
+
+def render_page(timeline: Timeline, files: dict[str, str]) -> str:
     """The page as one HTML string (``files`` relative to the page's folder)."""
     meta = timeline.transcript.metadata
     data = page_data(timeline)
@@ -97,9 +117,7 @@ def render_page(timeline: Timeline, files: dict[str, str], *, others: list[dict]
              f'<source src="{_href(episode)}" type="{_AUDIO_TYPES.get(Path(episode).suffix, "audio/mpeg")}">'
              f'</audio><p class="now" aria-live="off"><span id="now-speaker"></span> <span id="now-text">'
              f'</span></p></section>',
-             _speaker_timeline(data), _chapters(data), _transcript(data)]
-    if others:
-        parts.append(_episode_list(others, is_index))
+             _speaker_timeline(data), _chapters(data), _transcript(data), _ALL_EPISODES]
     assets = resources.files(__package__) / "page_assets"
     css = (assets / "page.css").read_text(encoding="utf-8")
     js = (assets / "page.js").read_text(encoding="utf-8")
@@ -188,34 +206,22 @@ def _transcript(data: dict) -> str:
             f'</div></section>')
 
 
-def _episode_list(others: list[dict], is_index: bool) -> str:
+#: The link from an episode's page to the folder's index (left out of the index itself).
+_ALL_EPISODES = '<p class="all-episodes"><a href="index.html">All episodes</a></p>'
+
+
+def _episode_list(others: list[dict]) -> str:
     items = "".join(f'<li><a href="{_href(o["href"])}">{escape(o["title"])}</a>'
                     f'<span class="facts">{escape(o["facts"])}</span></li>' for o in others)
-    back = "" if is_index else '<p><a href="index.html">Latest episode</a></p>'
-    return f'<section id="episodes"><h2>More episodes</h2><ul class="episodes">{items}</ul>{back}</section>'
+    return f'<section id="episodes"><h2>More episodes</h2><ul class="episodes">{items}</ul></section>'
 
 
-def _other_episodes(out: Path, slug: str) -> list[dict]:
-    """The other episodes whose manifests are in ``out``, newest first (by their date)."""
-    found = []
-    for path in sorted(out.glob("*.json")):
-        if path.name.endswith(".chapters.json") or path.stem == slug:
-            continue
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-            files = manifest["files"]
-            episode = files["episode"]
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # not a manifest
-        if not isinstance(episode, str) or not (out / episode).is_file():
-            continue
-        page = files.get("page")
-        href = page if isinstance(page, str) and (out / page).is_file() else episode
-        date = str(manifest.get("date") or "")
-        facts = " · ".join(f for f in (date.split(" ")[0], _clock((manifest.get("duration_ms") or 0) / 1000)) if f)
-        found.append({"href": href, "title": str(manifest.get("title") or path.stem), "facts": facts,
-                      "date": date})
-    return sorted(found, key=lambda o: o["date"], reverse=True)
+def _listed(out: Path, manifest: dict) -> dict:
+    """How the index lists an episode: a link to its page, its title, date and duration."""
+    date = str(manifest.get("date") or "")
+    facts = " · ".join(f for f in (date.split(" ")[0], _clock((manifest.get("duration_ms") or 0) / 1000)) if f)
+    return {"href": manifest["files"]["page"], "title": str(manifest.get("title") or manifest["slug"]),
+            "facts": facts}
 
 
 def _relative(value, out: Path) -> str:

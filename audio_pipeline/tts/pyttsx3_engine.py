@@ -55,14 +55,17 @@ class Pyttsx3Engine:
 
     def info(self) -> EngineInfo:
         """Voices, variants and version, asked of a throw-away engine in a child process (the one
-        :func:`describe_early` started, if any)."""
+        :func:`describe_early` started, if any), once per process: a batch renders many episodes."""
         global _early
         if self._info is None:
             if _early is not None:
                 (pid, read_fd), _early = _early, None
                 self._info = _collect(pid, read_fd)
+            elif self._source in _described:
+                self._info = _described[self._source]
             else:
                 self._info = _in_child(_describe, self._source)
+            _described[self._source] = self._info
         return self._info
 
     def synthesize(self, texts, voice: Voice, wav_paths) -> None:
@@ -96,6 +99,7 @@ class Pyttsx3Engine:
             raise failure
 
 
+_described: dict[str, EngineInfo] = {}  # by eSpeak NG source: what info() found in this process
 _early: tuple[int, int] | None = None  # (pid, pipe) of the describing child describe_early started
 
 
