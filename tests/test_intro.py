@@ -61,7 +61,7 @@ def test_the_narrator_avoids_every_variant_in_use():
 
 @pytest.mark.integration
 def test_render_with_intro(tmp_path):
-    done = run_cli("render", str(DATA / "loud-quiet-panel.txt"), "--voices", "none", "--intro", "--out", "out",
+    done = run_cli("render", str(DATA / "loud-quiet-panel.txt"), "--voices", "none", "--intro", "--out", "out", "--min-chapter", "0",
                    "--voice", "AL=gmw/en-us+klatt", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     out = tmp_path / "out"
