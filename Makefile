@@ -34,4 +34,5 @@ bench: $(STAMP)
 	$(BIN)/python bench/run
 
 clean:
-	rm -rf $(VENV) output/*.mp3 output/*.json
+	rm -rf $(VENV)
+	find output -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
