@@ -46,6 +46,14 @@ EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Transcri
                                                 "(default: detected: UTF-8, UTF-16 with BOM, GB18030, …).")]
 MinChapterOpt = Annotated[float, typer.Option("--min-chapter", min=0, help="Merge chapters estimated shorter than "
                                               "this many seconds into the one before (0: keep every question).")]
+JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=0, help="Synthesis workers (default: the number of cores).")]
+FormatOpt = Annotated[str, typer.Option("--format", help="Container: mp3, m4b (AAC) or opus.")]
+BitrateOpt = Annotated[Optional[int], typer.Option("--bitrate", min=8, max=320,
+                                                   help="kbit/s (default: mp3 64, m4b 64, opus 32).")]
+BaseUrlOpt = Annotated[Optional[str], typer.Option("--base-url", help="Public address of OUT, for feed.xml's links "
+                                                                      "(default: links relative to OUT).")]
+LoudnessOpt = Annotated[float, typer.Option("--loudness", min=-36, max=-14, metavar="LUFS",
+                                            help="Loudness of every voice and of the episode (EBU R128).")]
 VoiceOpt = Annotated[Optional[list[str]], typer.Option("--voice", help="Override one speaker: "
                                                                          "SPEAKER=VOICE_ID[+VARIANT][,rate=..,pitch=..]. Repeatable.")]
 
@@ -103,19 +111,14 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
            cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Cache of synthesized pieces.")] = None,
            no_cache: Annotated[bool, typer.Option("--no-cache", help="Synthesize everything; keep nothing.")] = False,
            recast: Annotated[Optional[int], typer.Option("--recast", help="Draw another automatic casting.")] = None,
-           jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Synthesis workers (default: the number of cores).")] = 0,
-           audio_format: Annotated[str, typer.Option("--format", help="Container: mp3, m4b (AAC) or opus.")] = "mp3",
-           bitrate: Annotated[Optional[int], typer.Option("--bitrate", min=8, max=320,
-                                                          help="kbit/s (default: mp3 64, m4b 64, opus 32).")] = None,
+           jobs: JobsOpt = 0, audio_format: FormatOpt = "mp3", bitrate: BitrateOpt = None,
            clips: Annotated[bool, typer.Option("--clips", help="Also write one clip per chapter into OUT/<slug>/clips/.")] = False,
            cover: Annotated[Optional[Path], typer.Option("--cover", help="Cover image: square JPEG or PNG, 1400-3000 px "
                                                                             "(default: one drawn from the title and speakers).")] = None,
-           base_url: Annotated[Optional[str], typer.Option("--base-url", help="Public address of OUT, for feed.xml's links "
-                                                                                "(default: links relative to OUT).")] = None,
+           base_url: BaseUrlOpt = None,
            min_chapter: MinChapterOpt = 30.0,
            input_format: InputFormatOpt = None, encoding: EncodingOpt = None,
-           loudness: Annotated[float, typer.Option("--loudness", min=-36, max=-14, metavar="LUFS",
-                                                   help="Loudness of every voice and of the episode (EBU R128).")] = -16.0,
+           loudness: LoudnessOpt = -16.0,
            intro: Annotated[bool, typer.Option("--intro", help="Open with a narrator's intro (its own chapter) and close with an outro.")] = False) -> None:
     """Render TRANSCRIPT into OUT/<slug>.mp3 (tags, chapters), .vtt, .srt, .chapters.json and .json."""
     from .tts.engine import describe_early
@@ -207,15 +210,12 @@ def batch(transcripts: Annotated[str, typer.Argument(help="A folder (its *.txt *
           voices: VoicesOpt = None,
           out_dir: Annotated[Path, typer.Option("--out", help="Output folder for every episode.")] = Path("output"),
           cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Cache of synthesized pieces.")] = None,
-          jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Synthesis workers (default: the number of cores).")] = 0,
+          jobs: JobsOpt = 0,
           cluster: Annotated[Optional[str], typer.Option("--cluster", help="Run synthesis on a Dask cluster: "
                                                          "tcp://HOST:PORT, or local:N to start N local workers.")] = None,
-          audio_format: Annotated[str, typer.Option("--format", help="Container: mp3, m4b (AAC) or opus.")] = "mp3",
-          bitrate: Annotated[Optional[int], typer.Option("--bitrate", min=8, max=320,
-                                                         help="kbit/s (default: mp3 64, m4b 64, opus 32).")] = None,
+          audio_format: FormatOpt = "mp3", bitrate: BitrateOpt = None,
           clips: Annotated[bool, typer.Option("--clips", help="Also write one clip per chapter.")] = False,
-          base_url: Annotated[Optional[str], typer.Option("--base-url", help="Public address of OUT, for feed.xml's "
-                                                                              "links (default: relative to OUT).")] = None,
+          base_url: BaseUrlOpt = None, loudness: LoudnessOpt = -16.0,
           at_once: Annotated[int, typer.Option("--episodes-at-once", min=1,
                                                help="With --cluster: episodes rendered side by side.")] = 2) -> None:
     """Render every transcript of a folder (or glob) into OUT, one episode each, named after its file."""
@@ -227,7 +227,8 @@ def batch(transcripts: Annotated[str, typer.Argument(help="A folder (its *.txt *
 
     extra = {"jobs": jobs} if jobs else {}
     settings = _settings(None, voices, out_dir=out_dir, audio_format=audio_format.lower(), bitrate_kbps=bitrate,
-                         clips=clips, base_url=base_url, cache_dir=cache_dir or default_cache_dir(), **extra)
+                         clips=clips, base_url=base_url, loudness_lufs=loudness,
+                         cache_dir=cache_dir or default_cache_dir(), **extra)
     describe_early(settings.engine)
     try:
         with cluster_executor(cluster, settings.engine) as executor, _BatchDisplay() as display:
