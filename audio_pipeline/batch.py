@@ -158,8 +158,11 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
     whose inputs are unchanged since the last batch into the same folder, and whose files exist,
     is skipped. With an ``executor`` (a cluster's), ``at_once`` episodes are rendered side by side
     (each in a thread of this process), so that a cluster has work from the next episode while
-    this one is laid out and written; the local process pool renders one at a time. ``encoder``
-    runs the MP3 segment encodes (default: threads of this process).
+    this one is laid out and written. Without one, episodes are rendered side by side in
+    ``settings.jobs`` worker processes (:func:`_local_episodes`), each with its share of the cores:
+    an episode's serial parts (parsing, the front end's start, the last encodes, the tags) then
+    overlap another's synthesis. ``encoder`` runs the MP3 segment encodes (default: threads of the
+    process that renders the episode).
     """
     from .pipeline import render
     from .transcript import read_transcript
@@ -183,7 +186,11 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
     state_path = settings.out_dir / STATE_FILE
     state = _read_state(state_path)
     base = replace(settings, voices_explicit=False)  # one casting file covers the whole archive
-    at_once = max(1, at_once) if executor is not None else 1
+    if executor is None:
+        pool, at_once, per_episode = _local_episodes(settings, len(paths))
+        base = replace(base, jobs=per_episode)
+    else:
+        pool, at_once = None, max(1, at_once)
     tally = _Tally(progress)
     outcomes: list[EpisodeOutcome] = []
     in_flight: deque = deque()  # (path, slug, stamp, future) in the transcripts' order
@@ -202,7 +209,7 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
             progress.episode_finished(outcome)
         outcomes.append(outcome)
 
-    with ThreadPoolExecutor(at_once) if at_once > 1 else contextlib.nullcontext() as threads:
+    with pool or (ThreadPoolExecutor(at_once) if at_once > 1 else contextlib.nullcontext()) as threads:
         for number, (path, slug, roster, voice) in enumerate(zip(paths, slugs, rosters, overrides), 1):
             while len(in_flight) >= at_once:
                 finish()
@@ -218,7 +225,9 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
                     done, stamp = (EpisodeOutcome(path, slug, SKIPPED, known["duration_ms"], known["chapters"],
                                                   0, known["pieces"]), []), None
                 else:
-                    job = (render, episode, voice, tally.reporter(number), executor, encoder)
+                    # Another process's piece counts cannot reach this one's display: its episode
+                    # is reported when it ends.
+                    job = (render, episode, voice, None if pool else tally.reporter(number), executor, encoder)
                     in_flight.append((path, slug, stamp, threads.submit(_render_one, *job) if threads
                                       else _done(_render_one(*job))))
                     continue
@@ -226,6 +235,23 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
         while in_flight:
             finish()
     return BatchResult(tuple(outcomes), write_feed(settings))
+
+
+def _local_episodes(settings: Settings, episodes: int) -> tuple[Executor | None, int, int]:
+    """The worker processes that render a local batch's episodes side by side, how many, and the
+    synthesis workers each episode gets: ``settings.jobs`` cores shared out, at least one each. None (one
+    episode at a time, with every core) when there is one core or one episode. The processes are
+    spawned, not forked: this process runs the display's threads, and a fork copies none of them
+    but keeps whatever lock they held."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(settings.jobs, episodes)
+    if workers < 2:
+        return None, 1, settings.jobs
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_few_malloc_arenas)
+    return pool, workers, max(1, settings.jobs // workers)
 
 
 def _few_malloc_arenas() -> None:
