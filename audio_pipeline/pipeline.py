@@ -81,7 +81,8 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
     """Render a transcript into the episode, its sidecars, its manifest (and clips on request).
 
     Stages: parse → chapters → cast (``prepare``) → intro and outro (``--intro``) → plan pieces →
-    synthesize → lay out → export.
+    front end (what the engine is given) → synthesize and level → lay out → export → the folder's
+    feed and index.
     Bad input fails before anything is written; every output is written atomically. ``executor``
     runs the synthesis tasks (default: local worker processes; see :mod:`audio_pipeline.cluster`),
     ``encoder`` the MP3 segment encodes (default: threads of this process). ``folder=False`` leaves
