@@ -30,7 +30,8 @@ FORMATS = {
     # coder -1.1. Hard-CBR Opus ("-vbr off") rang at 4 kHz up to +4.5 dBTP; VBR in its speech mode
     # ("voip") overshot by 3 dB; VBR in its "audio" mode still rang now and then in its full band
     # (to 20 kHz), which eSpeak NG's 22.05 kHz speech leaves empty: held to 12 kHz, -0.7 dBTP (and
-    # +0.2 dBTP in one 10 ms window with the pieces' peaks at -4 dBTP; README, "Loudness").
+    # +0.2 dBTP in one 10 ms window with the pieces' peaks at -4 dBTP, which export/peak_guard.py
+    # then dips and encodes again; README, "Loudness").
     "m4b": AudioFormat("m4b", "m4b", ("-c:a", "aac", "-aac_coder", "fast"), "ipod"),
     "opus": AudioFormat("opus", "opus", ("-c:a", "libopus", "-application", "audio", "-cutoff", "12000"), "ogg"),
 }

@@ -12,6 +12,7 @@ from ..files import atomic_path, safe_filename
 from ..model import Timeline
 from ..tags import episode_fields, transcript_text, write_tags
 from .mp3_segments import append_segments, encode_segments
+from .peak_guard import encode_within_ceiling
 
 
 def write_episode(timeline: Timeline, dest: Path, fmt: str, bitrate_kbps: int, *, cache: PieceCache,
@@ -21,7 +22,8 @@ def write_episode(timeline: Timeline, dest: Path, fmt: str, bitrate_kbps: int, *
     segments were encoded in this render (here or, ``encoded_early``, during synthesis).
 
     MP3 is assembled from cached segments (only changed ones are encoded, ``jobs`` at a time);
-    M4B and Opus are encoded in one pass. ``cover`` (MIME type, bytes) is embedded as the front cover.
+    M4B and Opus are encoded in one pass, and again where the codec overshot the true-peak ceiling
+    (:mod:`.peak_guard`). ``cover`` (MIME type, bytes) is embedded as the front cover.
     """
     fields = replace(episode_fields(timeline), cover=cover)
     encoded = 1
@@ -32,7 +34,9 @@ def write_episode(timeline: Timeline, dest: Path, fmt: str, bitrate_kbps: int, *
             write_tags(tmp, fmt, fields)  # the ID3 tag opens the file: tagged first, the audio is written once
             append_segments(paths, timeline.frames // FRAME, tmp)
         else:
-            encode(pcm_stream(timeline), timeline.sample_rate, tmp, FORMATS[fmt], bitrate_kbps, fields.chapters)
+            encode_within_ceiling(lambda pcm: encode(pcm, timeline.sample_rate, tmp, FORMATS[fmt], bitrate_kbps,
+                                                     fields.chapters),
+                                  lambda: pcm_stream(timeline), timeline.sample_rate, tmp)
             write_tags(tmp, fmt, fields)
     return encoded
 
@@ -61,8 +65,16 @@ def write_clips(timeline: Timeline, folder: Path, fmt: str, bitrate_kbps: int, m
                          lyrics=transcript_text(timeline, turns[0], turns[-1] + 1) if turns else "")
         dest = folder / clip_name(chapter.index, chapter.title, FORMATS[fmt].extension)
         with atomic_path(dest) as tmp:
-            encode(pcm_stream(timeline, placed.start, placed.end), timeline.sample_rate, tmp, FORMATS[fmt],
-                   bitrate_kbps, mp3_quality=mp3_quality)
+            def encode_clip(pcm, tmp=tmp):
+                encode(pcm, timeline.sample_rate, tmp, FORMATS[fmt], bitrate_kbps, mp3_quality=mp3_quality)
+
+            def chunks(placed=placed):
+                return pcm_stream(timeline, placed.start, placed.end)
+
+            if fmt == "mp3":  # LAME's overshoot stays within the pieces' margin
+                encode_clip(chunks())
+            else:
+                encode_within_ceiling(encode_clip, chunks, timeline.sample_rate, tmp)
             write_tags(tmp, fmt, fields)
         written.append(dest)
     return written
