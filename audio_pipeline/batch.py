@@ -187,8 +187,11 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
     state = _read_state(state_path)
     base = replace(settings, voices_explicit=False)  # one casting file covers the whole archive
     if executor is None:
-        pool, at_once, per_episode = _local_episodes(settings, len(paths))
+        pool, workers, per_episode = _local_episodes(settings, len(paths))
         base = replace(base, jobs=per_episode)
+        # Outcomes are taken in the transcripts' order: with only one episode queued per worker, a
+        # worker done early would wait for a slower one's episode to be taken.
+        at_once = 2 * workers if pool else 1
     else:
         pool, at_once = None, max(1, at_once)
     tally = _Tally(progress)
