@@ -164,7 +164,7 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
     overlap another's synthesis. ``encoder`` runs the MP3 segment encodes (default: threads of the
     process that renders the episode).
     """
-    from .pipeline import render
+    from .pipeline import render, write_folder_files
     from .transcript import read_transcript
     from .tts.engine import load_engine
 
@@ -237,7 +237,8 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
             in_flight.append((path, slug, stamp, _done(done)))
         while in_flight:
             finish()
-    return BatchResult(tuple(outcomes), write_feed(settings))
+    # Once, at the end: feed.xml and index.html list every episode in the folder, earlier ones too.
+    return BatchResult(tuple(outcomes), write_folder_files(settings))
 
 
 def _local_episodes(settings: Settings, episodes: int) -> tuple[Executor | None, int, int]:
@@ -292,14 +293,6 @@ class _Tally:
                 if done == total:  # synthesis over: the episode is being laid out and written
                     del self._counts[episode]
         return report
-
-
-def write_feed(settings: Settings) -> Path:
-    """Write the folder's podcast feed and index page once every episode is done: they list every
-    manifest in the output folder, this batch's and any earlier render's."""
-    from .pipeline import write_folder_files
-
-    return write_folder_files(settings)
 
 
 def _render_one(render: Callable, settings: Settings, voice: tuple[str, ...], pieces,

@@ -110,6 +110,19 @@ def write_text_atomic(dest: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def write_bytes_if_changed(dest: Path, data: bytes) -> bool:
+    """Write ``data`` to ``dest`` atomically unless the file already holds exactly that (its date
+    then stays, which podcast apps and a re-run batch rely on); whether it was written."""
+    try:
+        if dest.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    with atomic_path(dest) as tmp:
+        tmp.write_bytes(data)
+    return True
+
+
 def check_writable(folder: Path) -> None:
     """Fail early, before minutes of synthesis, if the output folder cannot be written."""
     try:

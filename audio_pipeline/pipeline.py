@@ -15,7 +15,7 @@ from .errors import AudioPipelineError, ExportError, TranscriptError, disk_error
 from .export.audio import write_clips, write_episode, write_preview
 from .export.chapters_json import write_chapters_json
 from .export.cover import Cover, episode_cover, write_cover
-from .export.feed import FEED_NAME, check_base_url, newest_first, write_feed
+from .export.feed import FEED_NAME, check_base_url, publish_feed
 from .export.manifest import build_manifest, write_manifest
 from .export.mp3_segments import EarlyEncoder
 from .export.page import write_index, write_page
@@ -141,8 +141,8 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
 def write_folder_files(settings: Settings) -> Path:
     """Write what lists every episode in the output folder, this render's included: ``feed.xml``,
     then ``index.html`` (the newest episode's page, in the feed's order); return the feed's path."""
-    feed = write_feed(settings.out_dir, settings.base_url)
-    write_index(settings.out_dir, newest_first(settings.out_dir))
+    feed, newest_first = publish_feed(settings.out_dir, settings.base_url)
+    write_index(settings.out_dir, newest_first)
     return feed
 
 

@@ -34,11 +34,22 @@ def write_episode(timeline: Timeline, dest: Path, fmt: str, bitrate_kbps: int, *
             write_tags(tmp, fmt, fields)  # the ID3 tag opens the file: tagged first, the audio is written once
             append_segments(paths, timeline.frames // FRAME, tmp)
         else:
-            encode_within_ceiling(lambda pcm: encode(pcm, timeline.sample_rate, tmp, FORMATS[fmt], bitrate_kbps,
-                                                     fields.chapters),
-                                  lambda: pcm_stream(timeline), timeline.sample_rate, tmp)
+            _encode_span(timeline, 0, timeline.frames, tmp, fmt, bitrate_kbps, chapters=fields.chapters)
             write_tags(tmp, fmt, fields)
     return encoded
+
+
+def _encode_span(timeline: Timeline, start: int, end: int, dest: Path, fmt: str, bitrate_kbps: int, *,
+                 chapters=(), mp3_quality: int = 7) -> None:
+    """Encode the frames ``start:end`` of the episode into ``dest`` with ffmpeg; M4B and Opus again
+    where the codec overshot the true-peak ceiling (LAME stays within the pieces' margin)."""
+    def run(pcm) -> None:
+        encode(pcm, timeline.sample_rate, dest, FORMATS[fmt], bitrate_kbps, chapters, mp3_quality=mp3_quality)
+
+    if fmt == "mp3":
+        run(pcm_stream(timeline, start, end))
+    else:
+        encode_within_ceiling(run, lambda: pcm_stream(timeline, start, end), timeline.sample_rate, dest)
 
 
 def clip_name(index: int, title: str, extension: str) -> str:
@@ -65,16 +76,7 @@ def write_clips(timeline: Timeline, folder: Path, fmt: str, bitrate_kbps: int, m
                          lyrics=transcript_text(timeline, turns[0], turns[-1] + 1) if turns else "")
         dest = folder / clip_name(chapter.index, chapter.title, FORMATS[fmt].extension)
         with atomic_path(dest) as tmp:
-            def encode_clip(pcm, tmp=tmp):
-                encode(pcm, timeline.sample_rate, tmp, FORMATS[fmt], bitrate_kbps, mp3_quality=mp3_quality)
-
-            def chunks(placed=placed):
-                return pcm_stream(timeline, placed.start, placed.end)
-
-            if fmt == "mp3":  # LAME's overshoot stays within the pieces' margin
-                encode_clip(chunks())
-            else:
-                encode_within_ceiling(encode_clip, chunks, timeline.sample_rate, tmp)
+            _encode_span(timeline, placed.start, placed.end, tmp, fmt, bitrate_kbps, mp3_quality=mp3_quality)
             write_tags(tmp, fmt, fields)
         written.append(dest)
     return written

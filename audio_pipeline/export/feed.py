@@ -25,7 +25,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 
 from .. import __version__
 from ..errors import ExportError
-from ..files import atomic_path
+from ..files import write_bytes_if_changed
 
 FEED_NAME = "feed.xml"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -133,28 +133,21 @@ def write_feed(folder: Path, base_url: str | None = None, *, now: datetime | Non
     ``base_url`` is the folder's public address; without it every link is relative to the folder.
     ``now`` dates an item whose transcript has no date and that the feed does not hold yet.
     """
+    return publish_feed(folder, base_url, now=now)[0]
+
+
+def publish_feed(folder: Path, base_url: str | None = None, *,
+                 now: datetime | None = None) -> tuple[Path, list[dict]]:
+    """:func:`write_feed`, also returning the folder's episodes (as :func:`read_episodes` gives them)
+    in the feed's order, newest first, for what else lists them (``index.html``): the manifests and
+    the old feed are read once."""
     dest = folder / FEED_NAME
     check_base_url(base_url)
-    episodes = read_episodes(folder)
-    data = build_feed(episodes, base_url, _previous_dates(dest), now or datetime.now(UTC).replace(microsecond=0))
-    try:
-        if dest.read_bytes() == data:  # unchanged: keep the file (and its date, which apps poll by)
-            return dest
-    except OSError:
-        pass
-    with atomic_path(dest) as tmp:
-        tmp.write_bytes(data)
-    return dest
-
-
-def newest_first(folder: Path) -> list[dict]:
-    """The folder's episodes (as :func:`read_episodes` gives them) in the feed's order, newest first:
-    by the pubDate each has in ``feed.xml`` (the transcript's date, else the date it first got)."""
-    previous = _previous_dates(folder / FEED_NAME)
-    now = datetime.now(UTC).replace(microsecond=0)
-    dated = sorted(((_pub_date(e, previous, now), e) for e in read_episodes(folder)),
-                   key=lambda d: (d[0], d[1]["slug"]), reverse=True)
-    return [episode for _, episode in dated]
+    now = now or datetime.now(UTC).replace(microsecond=0)
+    dated = _dated(read_episodes(folder), _previous_dates(dest), now)
+    data = _feed_bytes(dated, base_url, now)
+    write_bytes_if_changed(dest, data)
+    return dest, [episode for _, episode in dated]
 
 
 def read_episodes(folder: Path) -> list[dict]:
@@ -178,11 +171,19 @@ def read_episodes(folder: Path) -> list[dict]:
 def build_feed(episodes: list[dict], base_url: str | None, previous: dict[str, datetime], now: datetime) -> bytes:
     """The feed's bytes for ``episodes`` (as :func:`read_episodes` gives them); ``previous`` maps a
     guid to the pubDate it already has."""
+    return _feed_bytes(_dated(episodes, previous, now), base_url, now)
+
+
+def _dated(episodes: list[dict], previous: dict[str, datetime], now: datetime) -> list[tuple[datetime, dict]]:
+    """Each episode with its pubDate, newest first (then by slug, so the order is total)."""
+    return sorted(((_pub_date(e, previous, now), e) for e in episodes), key=lambda d: (d[0], d[1]["slug"]),
+                  reverse=True)
+
+
+def _feed_bytes(dated: list[tuple[datetime, dict]], base_url: str | None, now: datetime) -> bytes:
     from feedgen.feed import FeedGenerator
 
     base = base_url.rstrip("/") + "/" if base_url else ""
-    dated = sorted(((_pub_date(e, previous, now), e) for e in episodes), key=lambda d: (d[0], d[1]["slug"]),
-                   reverse=True)  # newest_first orders the same way
     fg = FeedGenerator()
     fg.load_extension("podcast")
     fg.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension)

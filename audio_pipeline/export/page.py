@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
-from ..files import write_text_atomic
+from ..files import write_bytes_if_changed, write_text_atomic
 from ..model import Timeline
 from ..text import sentence_gap
 from .subtitles import cues
@@ -85,7 +85,7 @@ def write_page(timeline: Timeline, out: Path, files: dict, *, feed: str | None =
 
 def write_index(out: Path, episodes: list[dict]) -> Path | None:
     """Write ``out/index.html``: the page of the first of ``episodes`` (manifests, newest first, as
-    :func:`audio_pipeline.export.feed.newest_first` gives them) and a list of the others. Nothing
+    :func:`audio_pipeline.export.feed.publish_feed` gives them) and a list of the others. Nothing
     is written when no episode has a page."""
     listed = [e for e in episodes if isinstance(e.get("files", {}).get("page"), str)
               and (out / e["files"]["page"]).is_file()]
@@ -96,12 +96,7 @@ def write_index(out: Path, episodes: list[dict]) -> Path | None:
     if others := [_listed(out, e) for e in listed[1:]]:
         page = page.replace("\n</main>\n", "\n" + _episode_list(others) + "\n</main>\n", 1)
     dest = out / "index.html"
-    try:
-        if dest.read_text(encoding="utf-8") == page:  # unchanged: a re-run batch leaves it alone
-            return dest
-    except (OSError, ValueError):
-        pass
-    write_text_atomic(dest, page)
+    write_bytes_if_changed(dest, page.encode("utf-8"))
     return dest
 
 
