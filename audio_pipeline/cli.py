@@ -7,7 +7,13 @@ Lines of text go out through typer (click): colour on a terminal, plain otherwis
 from __future__ import annotations
 
 import functools
+import os
 import sys
+
+# The command runs its own processes side by side (front end, synthesis, encoding): BLAS's threads
+# would only compete with them, and an idle OpenBLAS thread spins. Read when NumPy loads.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 from pathlib import Path
 from typing import Annotated, Optional
 

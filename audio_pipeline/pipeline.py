@@ -20,11 +20,12 @@ from .export.manifest import build_manifest, write_manifest
 from .export.mp3_segments import EarlyEncoder
 from .export.page import write_index, write_page
 from .export.subtitles import write_srt, write_vtt
-from .frontend.chain import prepare_pieces
+from .frontend.chain import prepare_pieces, start_preparing
 from .frontend.lexicon import Lexicon
 from .files import check_writable, slugify, staged_outputs, sweep_stale
 from .intro import add_intro
 from .loudness import LUFS_RANGE
+from .loudness import preload as preload_leveller
 from .model import Cast, Chapter, Timeline, Transcript
 from .script import plan_pieces
 from .settings import Settings
@@ -100,11 +101,16 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
     if settings.audio_format != "mp3" or settings.clips:  # MP3 episodes are LAME's alone
         check_ffmpeg()
     check_base_url(settings.base_url)
-    cover = episode_cover(plan.transcript, plan.names, settings)  # a bad --cover fails before synthesis
-    check_writable(settings.out_dir)
-    sweep_stale(settings.out_dir)
     pieces = plan_pieces(plan.transcript, plan.chapters, plan.cast, settings.pauses)
-    pieces = prepare_pieces(pieces, plan.lexicons, settings.cache_dir, settings.jobs)  # what the engine is given
+    # The front end works out what the engine is given in its own processes, while this one
+    # checks the cover and the folder and loads what levelling needs.
+    with start_preparing(pieces, plan.lexicons, settings.cache_dir, settings.jobs) as preparing:
+        cover = episode_cover(plan.transcript, plan.names, settings)  # a bad --cover fails before synthesis
+        check_writable(settings.out_dir)
+        sweep_stale(settings.out_dir)
+        if preparing.busy:  # a cold render: synthesis follows
+            preload_leveller()
+        pieces = preparing.result()
     if not pieces:
         raise TranscriptError("has nothing that can be spoken (only punctuation or symbols)",
                               path=str(settings.transcript), line=plan.transcript.turns[0].line,

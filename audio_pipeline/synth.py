@@ -332,7 +332,7 @@ def _levelled(pcm: bytes, task: _Task) -> bytes:
     """16-bit PCM levelled for the task's episode loudness (its true peak kept below full scale)."""
     import numpy as np
 
-    samples = np.frombuffer(pcm, dtype="<i2") / 32768.0
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768
     out = level(samples, task.sample_rate, piece_target(task.loudness_lufs))
     return np.clip(np.rint(out * 32768.0), -32768, 32767).astype("<i2").tobytes()
 

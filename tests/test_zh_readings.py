@@ -232,3 +232,13 @@ def test_contract_one_syllable_per_hanzi(text):
         else:
             assert reading is None
     assert zh_readings(text) == readings  # deterministic
+
+
+def test_word_tags_are_jieba_posseg_s_own():
+    import jieba
+    import jieba.posseg
+
+    from audio_pipeline.frontend.zh_readings import word_tags
+
+    jieba.initialize()
+    assert word_tags(jieba.dt) == jieba.posseg.dt.word_tag_tab

@@ -18,7 +18,7 @@ import hashlib
 import json
 import sys
 import threading
-from dataclasses import astuple, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..model import Piece
@@ -81,31 +81,25 @@ class FrontEnd:
         return None
 
     def utterances(self, items: list[tuple[str, str, Lexicon | None]], jobs: int = 1) -> list[str]:
-        """The utterance of every ``(text, lang, lexicon)``; what is not cached is analysed in up
-        to ``jobs`` forked processes (Linux), so this process never loads the readings' models:
-        the synthesis workers forked from it later stay small."""
+        """The utterance of every ``(text, lang, lexicon)`` (:meth:`start`, then its result)."""
+        with self.start(items, jobs) as pending:
+            return pending.result()
+
+    def start(self, items: list[tuple[str, str, Lexicon | None]], jobs: int = 1) -> Pending:
+        """Start working out the utterance of every ``(text, lang, lexicon)`` and return at once.
+        What is not cached is analysed in up to ``jobs`` forked processes (Linux), so this process
+        never loads the readings' models (the synthesis workers forked from it later stay small)
+        and is free to prepare the rest of the render meanwhile."""
         known = self._load()
         keys = [_key(*item) for item in items]
         missing = list(dict.fromkeys(item for item, key in zip(items, keys)
                                      if not isinstance(known.get(key), list) or not known[key]
                                      or not isinstance(known[key][0], str)))
-        if missing and sys.platform.startswith("linux"):
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            workers = max(1, min(jobs, 8, -(-len(missing) // _PER_WORKER)))
-            chunk = max(1, len(missing) // (4 * workers))
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                for (_, _, lex), result in zip(missing, pool.map(_analyse_item, missing, chunksize=chunk)):
-                    self._keep(result, lex)
-        for text, lang, lex in missing:
-            if _key(text, lang, lex) not in known:
-                self.analyse(text, lang, lex)
-        return [known[key][0] for key in keys]
+        return Pending(self, keys, missing, jobs)
 
     def _keep(self, result: Analysis, lex: Lexicon | None) -> Analysis:
         with self._lock:
-            self._load()[_key(result.text, result.lang, lex)] = [result.say, [list(astuple(t)) for t in result.tokens]]
+            self._load()[_key(result.text, result.lang, lex)] = [result.say, [_row(t) for t in result.tokens]]
             self._new += 1
         return result
 
@@ -134,20 +128,117 @@ class FrontEnd:
         return self._known
 
 
+class Pending:
+    """Utterances being worked out (:meth:`FrontEnd.start`); a context manager that stops the
+    workers if the render ends before :meth:`result` is asked for."""
+
+    def __init__(self, front: FrontEnd, keys: list[str], missing: list, jobs: int) -> None:
+        self._front, self._keys, self._missing = front, keys, missing
+        self._pool = self._async = None
+        if missing and sys.platform.startswith("linux"):
+            import multiprocessing
+
+            workers = max(1, min(jobs, 8, -(-len(missing) // _PER_WORKER)))
+            self._pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker)
+            self._async = self._pool.map_async(_analyse_item, missing,
+                                               chunksize=max(1, len(missing) // (4 * workers)))
+
+    @property
+    def busy(self) -> bool:
+        """Whether the models are being loaded and texts analysed elsewhere right now."""
+        return self._pool is not None
+
+    def result(self) -> list[str]:
+        """The utterances, in the order of the items (waits for the workers)."""
+        front = self._front
+        if self._async is not None:
+            try:
+                for (_, _, lex), analysis in zip(self._missing, self._async.get()):
+                    front._keep(analysis, lex)
+            finally:
+                self.close()
+        for text, lang, lex in self._missing:
+            if _key(text, lang, lex) not in front._load():
+                front.analyse(text, lang, lex)
+        known = front._load()
+        return [known[key][0] for key in self._keys]
+
+    def close(self) -> None:
+        """Stop the workers (at once, whatever they are doing)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> Pending:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class Preparing:
+    """Pieces whose utterances the front end is working out (:func:`start_preparing`)."""
+
+    def __init__(self, pieces: tuple[Piece, ...], front: FrontEnd, pending: Pending) -> None:
+        self._pieces, self._front, self._pending = pieces, front, pending
+
+    @property
+    def busy(self) -> bool:
+        """Whether the front end is analysing in other processes right now."""
+        return self._pending.busy
+
+    def result(self) -> tuple[Piece, ...]:
+        """Every piece with ``say``, its utterance (waits for the front end; keeps its cache)."""
+        says = self._pending.result()
+        self._front.save()
+        return tuple(replace(p, say=say) for p, say in zip(self._pieces, says))
+
+    def __enter__(self) -> Preparing:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pending.close()
+
+
+def start_preparing(pieces: tuple[Piece, ...], lexicons: dict[str, Lexicon] | None = None,
+                    cache_dir: Path | None = None, jobs: int = 1) -> Preparing:
+    """Start the front end on every piece, for its voice's language and its speaker's lexicon
+    (``lexicons`` by speaker code), and return at once: :meth:`Preparing.result` has the pieces."""
+    front = FrontEnd(cache_dir)
+    lexicons = lexicons or {}
+    items = [(p.text, voice_language(p.voice.voice_id), lexicons.get(p.speaker)) for p in pieces]
+    return Preparing(pieces, front, front.start(items, jobs))
+
+
 def prepare_pieces(pieces: tuple[Piece, ...], lexicons: dict[str, Lexicon] | None = None,
                    cache_dir: Path | None = None, jobs: int = 1) -> tuple[Piece, ...]:
     """Every piece with ``say``, its utterance: the front end run for its voice's language and its
     speaker's lexicon (``lexicons`` by speaker code), in ``jobs`` processes when there is much to do."""
-    front = FrontEnd(cache_dir)
-    lexicons = lexicons or {}
-    items = [(p.text, voice_language(p.voice.voice_id), lexicons.get(p.speaker)) for p in pieces]
-    out = tuple(replace(p, say=say) for p, say in zip(pieces, front.utterances(items, jobs)))
-    front.save()
-    return out
+    with start_preparing(pieces, lexicons, cache_dir, jobs) as preparing:
+        return preparing.result()
 
 
-#: Texts to analyse per extra worker: loading the models costs a worker about 1 s of CPU, a text 2.5 ms.
-_PER_WORKER = 200
+#: Texts to analyse per worker process: loading the models costs a process about 1 s of CPU, a
+#: text about 1 ms, so a second process pays only for a thousand texts or more.
+_PER_WORKER = 1000
+
+
+def _init_worker() -> None:
+    """A front-end worker: Ctrl-C is the render's to handle, and g2pM's matrix products run on one
+    thread (BLAS's own threads only spin against the render's other processes; the command line
+    also asks OpenBLAS for one thread before NumPy loads, which spares the idle thread's spinning)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
+def _row(token: Token) -> list:
+    """A token as the cache keeps it (``dataclasses.astuple`` deep-copies: ten times slower)."""
+    return [token.start, token.end, token.text, token.kind, token.say, token.reading, list(token.syllables), token.by]
 
 
 def _key(text: str, lang: str, lex: Lexicon | None) -> str:
