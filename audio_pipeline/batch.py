@@ -31,6 +31,7 @@ from . import __version__
 from .casting import load_casting, voice_slots
 from .errors import AudioPipelineError, TranscriptError
 from .files import check_writable, slugify, write_text_atomic
+from .frontend.ahead import Ahead
 from .settings import Settings
 
 #: The transcript files a folder is searched for.
@@ -150,7 +151,7 @@ def _who(code: str, name: str, roster: list[tuple[str, str]]) -> str:
 
 def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None = None,
               progress: BatchProgress | None = None, at_once: int = 1,
-              encoder: Executor | None = None) -> BatchResult:
+              encoder: Executor | None = None, shared_cache: bool = False) -> BatchResult:
     """Render every transcript of ``spec`` (a folder or a glob) into ``settings.out_dir``.
 
     ``settings`` applies to every episode (its ``transcript`` and ``slug`` are set per episode).
@@ -161,7 +162,8 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
     this one is laid out and written. Without one, episodes are rendered side by side in
     ``settings.jobs`` worker processes (:func:`_local_episodes`), each with its share of the cores:
     an episode's serial parts (parsing, the front end's start, the last encodes, the tags) then
-    overlap another's synthesis. ``encoder`` runs the MP3 segment encodes (default: threads of the
+    overlap another's synthesis. ``shared_cache``: the executor's workers see this machine's cache
+    folder (a cluster started here). ``encoder`` runs the MP3 segment encodes (default: threads of the
     process that renders the episode).
     """
     from .pipeline import render, write_folder_files
@@ -197,6 +199,23 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
     tally = _Tally(progress)
     outcomes: list[EpisodeOutcome] = []
     in_flight: deque = deque()  # (path, slug, stamp, future) in the transcripts' order
+    episodes: list[tuple] = []  # (number, path, slug, settings, voice, stamp, outcome if settled)
+    for number, (path, slug, roster, voice) in enumerate(zip(paths, slugs, rosters, overrides), 1):
+        episode = replace(base, transcript=path, slug=slug)
+        if isinstance(roster, AudioPipelineError):
+            episodes.append((number, path, slug, episode, voice, None,
+                             EpisodeOutcome(path, slug, FAILED, error=roster.one_line())))
+            continue
+        stamp = _fingerprint(episode, voice, engine.identity)
+        known = state.get(slug, {})
+        if known.get("fingerprint") == stamp and all((settings.out_dir / f).exists() for f in known["files"]):
+            episodes.append((number, path, slug, episode, voice, None,
+                             EpisodeOutcome(path, slug, SKIPPED, known["duration_ms"], known["chapters"], 0,
+                                            known["pieces"])))
+        else:
+            episodes.append((number, path, slug, episode, voice, stamp, None))
+    to_render = [e for e in episodes if e[6] is None]
+    ahead_of = {e[0]: k for k, e in enumerate(to_render)}
 
     def finish() -> None:
         path, slug, stamp, future = in_flight.popleft()
@@ -212,41 +231,58 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
             progress.episode_finished(outcome)
         outcomes.append(outcome)
 
-    with pool or (ThreadPoolExecutor(at_once) if at_once > 1 else contextlib.nullcontext()) as threads:
-        for number, (path, slug, roster, voice) in enumerate(zip(paths, slugs, rosters, overrides), 1):
+    with contextlib.ExitStack() as stack:
+        threads = stack.enter_context(pool) if pool else (
+            stack.enter_context(ThreadPoolExecutor(at_once)) if at_once > 1 else None)
+        # The front end's models are loaded once, in one process, which analyses each episode's
+        # texts before the episode is rendered; the renders find them in the cache.
+        ahead = stack.enter_context(Ahead(settings.cache_dir))
+        planned = 0
+        for number, path, slug, episode, voice, stamp, settled in episodes:
             while len(in_flight) >= at_once:
                 finish()
             if progress:
                 progress.episode_started(number, len(paths), path)
-            episode, stamp = replace(base, transcript=path, slug=slug), None
-            if isinstance(roster, AudioPipelineError):
-                done = (EpisodeOutcome(path, slug, FAILED, error=roster.one_line()), [])
-            else:
-                stamp = _fingerprint(episode, voice, engine.identity)
-                known = state.get(slug, {})
-                if known.get("fingerprint") == stamp and all((settings.out_dir / f).exists() for f in known["files"]):
-                    done, stamp = (EpisodeOutcome(path, slug, SKIPPED, known["duration_ms"], known["chapters"],
-                                                  0, known["pieces"]), []), None
-                else:
-                    # Another process's piece counts cannot reach this one's display: its episode
-                    # is reported when it ends.
-                    job = (render, episode, voice, None if pool else tally.reporter(number), executor, encoder)
-                    in_flight.append((path, slug, stamp, threads.submit(_render_one, *job) if threads
-                                      else _done(_render_one(*job))))
-                    continue
-            in_flight.append((path, slug, stamp, _done(done)))
+            if settled is not None:
+                in_flight.append((path, slug, None, _done((settled, []))))
+                continue
+            while planned < len(to_render) and planned <= ahead_of[number] + at_once:
+                ahead.submit(to_render[planned][0], _front_end_items(*to_render[planned][3:5]))
+                planned += 1
+            ahead.wait(number)
+            # Another process's piece counts cannot reach this one's display: its episode is
+            # reported when it ends.
+            job = (render, episode, voice, None if pool else tally.reporter(number), executor, encoder,
+                   shared_cache)
+            in_flight.append((path, slug, stamp, threads.submit(_render_one, *job) if threads
+                              else _done(_render_one(*job))))
         while in_flight:
             finish()
     # Once, at the end: feed.xml and index.html list every episode in the folder, earlier ones too.
     return BatchResult(tuple(outcomes), write_folder_files(settings))
 
 
+def _front_end_items(settings: Settings, voice: tuple[str, ...]) -> list:
+    """What the front end analyses for an episode (nothing if it cannot be planned: its render
+    then reports why)."""
+    from .frontend.chain import items_of
+    from .pipeline import plan_render
+
+    try:
+        plan, pieces = plan_render(settings, voice_overrides=voice)
+    except AudioPipelineError:
+        return []
+    return items_of(pieces, plan.lexicons)
+
+
 def _local_episodes(settings: Settings, episodes: int) -> tuple[Executor | None, int, int]:
     """The worker processes that render a local batch's episodes side by side, how many, and the
-    synthesis workers each episode gets: ``settings.jobs`` cores shared out, at least one each. None (one
-    episode at a time, with every core) when there is one core or one episode. The processes are
-    spawned, not forked: this process runs the display's threads, and a fork copies none of them
-    but keeps whatever lock they held."""
+    synthesis workers each episode gets: one episode per core, and each with every core, since a
+    piece's synthesis spends part of its time waiting on pyttsx3's polling loop (on 2 cores, 40
+    episodes took 26.6 s with one synthesis worker each, 25.8 s with two). None (one episode at a
+    time, with every core) when there is one core or one episode. The processes are spawned, not
+    forked: this process runs the display's threads, and a fork copies none of them but keeps
+    whatever lock they held."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -254,8 +290,24 @@ def _local_episodes(settings: Settings, episodes: int) -> tuple[Executor | None,
     if workers < 2:
         return None, 1, settings.jobs
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_few_malloc_arenas)
-    return pool, workers, max(1, settings.jobs // workers)
+                               initializer=_start_worker, initargs=(settings.engine,))
+    for _ in range(workers):  # started now: they load while the front end loads its models
+        pool.submit(int)
+    return pool, workers, settings.jobs
+
+
+def _start_worker(engine: str) -> None:
+    """An episode worker: load now what every render needs (the pipeline, the engine's
+    description, what levelling and the cover use), not in its first episode."""
+    _few_malloc_arenas()
+    from .export.cover import face_index, font_characters
+    from .loudness import preload
+    from .pipeline import render  # noqa: F401
+    from .tts.engine import load_engine
+
+    load_engine(engine).info()
+    preload()
+    font_characters(face_index("zh"))  # the face most covers are set in
 
 
 def _few_malloc_arenas() -> None:
@@ -296,12 +348,12 @@ class _Tally:
 
 
 def _render_one(render: Callable, settings: Settings, voice: tuple[str, ...], pieces,
-                executor, encoder) -> tuple[EpisodeOutcome, list[str]]:
+                executor, encoder, shared_cache: bool = False) -> tuple[EpisodeOutcome, list[str]]:
     """Render one episode; keep only its figures and file names (not its timeline), or its error
     as one line."""
     try:
         result = render(settings, voice_overrides=voice, progress=pieces, executor=executor, encoder=encoder,
-                        folder=False)
+                        shared_cache=shared_cache, folder=False)
     except AudioPipelineError as exc:
         return EpisodeOutcome(settings.transcript, settings.slug, FAILED, error=exc.one_line()), []
     except Exception as exc:  # noqa: BLE001 - one transcript's bug must not cost the others

@@ -240,9 +240,12 @@ def batch(transcripts: Annotated[str, typer.Argument(help="A folder (its *.txt *
         with cluster_executor(cluster, settings.engine) as executor, _BatchDisplay() as display:
             # A cluster's workers encode too; a local one's share this machine's cores with this
             # process, so shipping samples to them would only add copies.
-            remote = executor if cluster and not cluster.startswith("local:") else None
+            here = bool(cluster) and cluster.startswith("local:")
+            remote = executor if cluster and not here else None
+            # A cluster started here sees this machine's cache folder: its workers write pieces
+            # into it rather than send them back.
             result = run_batch(transcripts, settings, executor=executor, progress=display, at_once=at_once,
-                               encoder=remote)
+                               encoder=remote, shared_cache=here)
     except KeyboardInterrupt:
         _say("interrupted: finished episodes are kept and pieces are cached; run the same command again to resume",
              err=True)

@@ -26,7 +26,7 @@ from .files import check_writable, slugify, staged_outputs, sweep_stale
 from .intro import add_intro
 from .loudness import LUFS_RANGE
 from .loudness import preload as preload_leveller
-from .model import Cast, Chapter, Timeline, Transcript
+from .model import Cast, Chapter, Piece, Timeline, Transcript
 from .script import plan_pieces
 from .settings import Settings
 from .synth import Progress, synthesize
@@ -78,7 +78,7 @@ def prepare(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast
 
 def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast: int | None = None,
            progress: Progress | None = None, executor: Executor | None = None,
-           encoder: Executor | None = None, folder: bool = True) -> RenderResult:
+           encoder: Executor | None = None, shared_cache: bool = False, folder: bool = True) -> RenderResult:
     """Render a transcript into the episode, its sidecars, its manifest (and clips on request).
 
     Stages: parse → chapters → cast (``prepare``) → intro and outro (``--intro``) → plan pieces →
@@ -86,7 +86,8 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
     feed and index.
     Bad input fails before anything is written; every output is written atomically. ``executor``
     runs the synthesis tasks (default: local worker processes; see :mod:`audio_pipeline.cluster`),
-    ``encoder`` the MP3 segment encodes (default: threads of this process). ``folder=False`` leaves
+    ``encoder`` the MP3 segment encodes (default: threads of this process); ``shared_cache`` says
+    that the executor's workers see this machine's cache folder. ``folder=False`` leaves
     the folder's ``feed.xml`` and ``index.html`` as they are (a batch writes them once, at its end).
     """
     if settings.audio_format not in FORMATS:
@@ -95,13 +96,10 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
     if not low <= settings.loudness_lufs <= high:
         raise AudioPipelineError(f"loudness {settings.loudness_lufs:g} LUFS is out of range",
                                  hint=f"choose from {low:g} to {high:g} LUFS (podcasts: -16, EBU R128 broadcast: -23)")
-    plan = prepare(settings, voice_overrides=voice_overrides, recast=recast)
-    if settings.intro:
-        plan = _with_intro(plan)
+    plan, pieces = plan_render(settings, voice_overrides=voice_overrides, recast=recast)
     if settings.audio_format != "mp3" or settings.clips:  # MP3 episodes are LAME's alone
         check_ffmpeg()
     check_base_url(settings.base_url)
-    pieces = plan_pieces(plan.transcript, plan.chapters, plan.cast, settings.pauses)
     # The front end works out what the engine is given in its own processes, while this one
     # checks the cover and the folder and loads what levelling needs.
     with start_preparing(pieces, plan.lexicons, settings.cache_dir, settings.jobs) as preparing:
@@ -120,7 +118,7 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
                  if settings.audio_format == "mp3" else None)
         try:  # MP3 segments are encoded while the rest is still being synthesized
             audio = synthesize(pieces, plan.engine, settings, cache, progress, early and early.piece_ready,
-                               executor)
+                               executor, shared_cache)
         except BaseException:
             if early:
                 early.close(cancel=True)
@@ -142,6 +140,15 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
             write_folder_files(settings)
     return RenderResult(settings.out_dir / files["episode"], manifest_path, files, timeline,
                         len(pieces) - reused, reused, plan.transcript.warnings + plan.cast.warnings)
+
+
+def plan_render(settings: Settings, *, voice_overrides: tuple[str, ...] = (),
+                recast: int | None = None) -> tuple[Plan, tuple[Piece, ...]]:
+    """What a render speaks: its plan (``--intro`` included) and its pieces, before the front end."""
+    plan = prepare(settings, voice_overrides=voice_overrides, recast=recast)
+    if settings.intro:
+        plan = _with_intro(plan)
+    return plan, plan_pieces(plan.transcript, plan.chapters, plan.cast, settings.pauses)
 
 
 def write_folder_files(settings: Settings) -> Path:

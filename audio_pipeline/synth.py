@@ -9,7 +9,8 @@ every piece holds sound, trims its silent edges and fades them (pydub), levels i
 Tasks go to a ``concurrent.futures.Executor``: by default a pool of worker processes on this machine,
 which write finished pieces straight into the cache; or any executor passed in (a Dask cluster's),
 whose workers share nothing with this process but the installed package: they load the engine once
-each, and send every finished piece back as PCM bytes, which this process stores in its cache.
+each, and send every finished piece back as PCM bytes, which this process stores in its cache. Told
+that they share the cache folder (a cluster on this machine), they write into it, as local workers do.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ class _Task:
     #: The engine's identity in the render's process (part of every cache key): such a worker
     #: refuses the task if its own engine differs (another eSpeak NG version speaks differently).
     identity: str = ""
+    #: Such a worker shares the cache folder: it writes pieces to ``dests``, as a local worker does.
+    shared: bool = False
 
 
 #: Most pieces in one engine call, so a very long turn still spreads over every worker.
@@ -95,11 +98,12 @@ def piece_keys(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
 def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings, cache: PieceCache,
                progress: Progress | None = None,
                on_ready: Callable[[int, PieceAudio], None] | None = None,
-               executor: Executor | None = None) -> tuple[PieceAudio, ...]:
+               executor: Executor | None = None, shared_cache: bool = False) -> tuple[PieceAudio, ...]:
     """Audio of every piece, from the cache or newly synthesized (``reused`` tells which).
 
     ``on_ready(index, audio)`` is called for each piece as soon as its audio exists. ``executor``
-    runs the synthesis tasks (default: ``settings.jobs`` local worker processes, started here).
+    runs the synthesis tasks (default: ``settings.jobs`` local worker processes, started here);
+    ``shared_cache`` says that its workers see this process's cache folder (so pieces need not travel).
     """
     keys = piece_keys(pieces, engine, settings)
     known: dict[str, int] = {}
@@ -151,7 +155,7 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
                                         tuple(str(cache.prepare(keys[i])) for i in run)) for run in batch),
                              settings.sample_rate, settings.fade_ms, settings.trim_dbfs, settings.keep_ms,
                              settings.loudness_lufs, str(cache.scratch),
-                             *(("", "") if executor is None else (target, engine.identity)))
+                             *(("", "") if executor is None else (target, engine.identity, shared_cache)))
                 futures[pool.submit(_run_task, task)] = [i for run in batch for i in run]
             for key in list(known):  # only now, with the workers started: this may start threads
                 ready(key)
@@ -279,7 +283,8 @@ def _die_with(parent: int) -> None:
 
 def _run_task(task: _Task) -> list[int] | list[bytes]:
     """Synthesize the task's runs, then check, trim, fade and store each piece; return the length
-    of every piece, in order (or, for a task naming its engine, every piece's PCM)."""
+    of every piece, in order (or, for a task naming its engine without sharing the cache, every
+    piece's PCM)."""
     from .tts.engine import synthesize_runs
     from .tts.runtime import import_pydub
 
@@ -290,7 +295,8 @@ def _run_task(task: _Task) -> list[int] | list[bytes]:
         if _identity() != task.identity:
             raise EngineError(f"a worker's speech engine ({_identity()}) is not the render's ({task.identity})",
                               hint="install the same audio-pipeline and eSpeak NG on every machine")
-        scratch = _worker_scratch()
+        if not task.shared:
+            scratch = _worker_scratch()
     raws = [[scratch_file(scratch, f"{Path(d).stem}.raw.wav") for d in run.dests] for run in task.runs]
     pieces = [piece for run, run_raws in zip(task.runs, raws) for piece in zip(run.texts, run_raws, run.dests)]
     try:
@@ -304,8 +310,8 @@ def _run_task(task: _Task) -> list[int] | list[bytes]:
 
 def _finish(n: int, text: str, raw: Path, dest: str, task: _Task) -> int | bytes:
     """Check that piece ``n`` holds sound, trim its silent edges, fade them, level its
-    loudness, store it; its length
-    (or, for a task naming its engine, its PCM: the caller stores it)."""
+    loudness, store it; its length (or, for a task naming its engine without sharing the cache,
+    its PCM: the caller stores it)."""
     from pydub import AudioSegment
     from pydub.silence import detect_leading_silence
 
@@ -322,7 +328,7 @@ def _finish(n: int, text: str, raw: Path, dest: str, task: _Task) -> int | bytes
     end = len(segment) - max(0, tail - task.keep_ms)
     segment = segment[start:end].fade_in(task.fade_ms).fade_out(task.fade_ms)
     pcm = _levelled(segment.raw_data, task)
-    if task.engine:
+    if task.engine and not task.shared:
         return pcm
     write_wav_atomic(Path(dest), pcm, task.sample_rate, Path(task.scratch))
     return int(segment.frame_count())

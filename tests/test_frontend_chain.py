@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from audio_pipeline.frontend import blindspots, words
@@ -73,17 +74,28 @@ def test_the_cache_returns_what_was_computed(tmp_path):
     first = FrontEnd(tmp_path)
     computed = first.analyse("熊猫2个", "zh")
     first.save()
-    files = list((tmp_path / "frontend").iterdir())
+    files = list((tmp_path / "frontend").rglob("*.json"))
     assert len(files) == 1 and files[0].stat().st_size > 0
-    again = FrontEnd(tmp_path).analyse("熊猫2个", "zh")
-    assert again == computed
+    again = FrontEnd(tmp_path)
+    assert again.cached("熊猫2个", "zh") == computed
+    assert again.cached("熊猫2个", "en") is None  # another voice's language: another entry
 
 
-def test_a_broken_cache_file_is_a_miss(tmp_path):
+def test_one_file_per_text(tmp_path):
+    front = FrontEnd(tmp_path)
+    assert front.utterances([("好。", "zh", None), ("对。", "zh", None), ("好。", "zh", None)]) == ["hao3。", "dui4。", "hao3。"]
+    front.save()
+    assert len(list((tmp_path / "frontend").rglob("*.json"))) == 2
+    assert FrontEnd(tmp_path).missing([("好。", "zh", None), ("行。", "zh", None)]) == [("行。", "zh", None)]
+
+
+@pytest.mark.parametrize("broken", ["{not json", "[]", '["another key", "hao3", []]', '["zh\t-\t好", "hao3", [1]]'])
+def test_a_broken_cache_file_is_a_miss(tmp_path, broken):
     front = FrontEnd(tmp_path)
     front.analyse("好", "zh")
     front.save()
-    next((tmp_path / "frontend").iterdir()).write_text("{not json", encoding="utf-8")
+    next((tmp_path / "frontend").rglob("*.json")).write_text(broken, encoding="utf-8")
+    assert FrontEnd(tmp_path).cached("好", "zh") is None
     assert FrontEnd(tmp_path).analyse("好", "zh").say == "hao3"
 
 

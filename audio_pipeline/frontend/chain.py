@@ -58,13 +58,14 @@ def analyse(text: str, lang: str, lex: Lexicon | None = None) -> Analysis:
 
 
 class FrontEnd:
-    """``analyse`` with a cache (in memory, and in ``cache_dir/frontend`` when given)."""
+    """``analyse`` with a cache: in memory, and in ``cache_dir/frontend/<chain>/`` when given, one
+    small file per analysed text, so a render reads only its own texts whatever the archive's size."""
 
     def __init__(self, cache_dir: Path | None = None) -> None:
-        self._file = (Path(cache_dir) / "frontend" /
-                      f"{hashlib.sha256(chain_identity().encode()).hexdigest()[:16]}.json") if cache_dir else None
-        self._known: dict[str, list] | None = None
-        self._new = 0
+        self._dir = (Path(cache_dir) / "frontend" / hashlib.sha256(chain_identity().encode()).hexdigest()[:16]
+                     if cache_dir else None)
+        self._known: dict[str, list] = {}
+        self._new: dict[str, list] = {}
         self._lock = threading.Lock()
 
     def analyse(self, text: str, lang: str, lex: Lexicon | None = None) -> Analysis:
@@ -73,11 +74,8 @@ class FrontEnd:
 
     def cached(self, text: str, lang: str, lex: Lexicon | None = None) -> Analysis | None:
         """The cached analysis of ``text``, or None."""
-        if (hit := self._load().get(_key(text, lang, lex))) is not None:
-            try:
-                return Analysis(text, lang, tuple(Token(*t[:6], tuple(t[6]), t[7]) for t in hit[1]), hit[0])
-            except (TypeError, IndexError):
-                pass  # an entry of another shape counts as missing
+        if (hit := self._entry(_key(text, lang, lex))) is not None:
+            return Analysis(text, lang, tuple(Token(*t[:6], tuple(t[6]), t[7]) for t in hit[1]), hit[0])
         return None
 
     def utterances(self, items: list[tuple[str, str, Lexicon | None]], jobs: int = 1) -> list[str]:
@@ -90,42 +88,64 @@ class FrontEnd:
         What is not cached is analysed in up to ``jobs`` forked processes (Linux), so this process
         never loads the readings' models (the synthesis workers forked from it later stay small)
         and is free to prepare the rest of the render meanwhile."""
-        known = self._load()
         keys = [_key(*item) for item in items]
-        missing = list(dict.fromkeys(item for item, key in zip(items, keys)
-                                     if not isinstance(known.get(key), list) or not known[key]
-                                     or not isinstance(known[key][0], str)))
+        missing = list(dict.fromkeys(item for item, key in zip(items, keys) if self._entry(key) is None))
         return Pending(self, keys, missing, jobs)
 
+    def missing(self, items: list[tuple[str, str, Lexicon | None]]) -> list[tuple[str, str, Lexicon | None]]:
+        """The items (once each) whose analysis is not cached."""
+        return list(dict.fromkeys(item for item in items if self._entry(_key(*item)) is None))
+
+    def keep(self, analyses: list[tuple[Analysis, Lexicon | None]]) -> None:
+        """Remember analyses made elsewhere (another process's), each with its lexicon; :meth:`save` stores them."""
+        for analysis, lex in analyses:
+            self._keep(analysis, lex)
+
+    def say(self, key: str) -> str:
+        """The utterance of a cached or kept item, by its key."""
+        return self._entry(key)[0]
+
     def _keep(self, result: Analysis, lex: Lexicon | None) -> Analysis:
+        entry = [result.say, [_row(t) for t in result.tokens]]
+        key = _key(result.text, result.lang, lex)
         with self._lock:
-            self._load()[_key(result.text, result.lang, lex)] = [result.say, [_row(t) for t in result.tokens]]
-            self._new += 1
+            self._known[key] = self._new[key] = entry
         return result
 
     def save(self) -> None:
-        """Keep what was computed for the next run (atomically; a failure to write only costs time)."""
-        if not self._file or not self._new:
+        """Keep what was computed for the next run (each entry atomically; a failure to write only
+        costs time)."""
+        if not self._dir or not self._new:
             return
         from ..files import write_text_atomic
 
+        with self._lock:
+            new, self._new = self._new, {}
         try:
-            self._file.parent.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(self._file, json.dumps(self._known, ensure_ascii=False, separators=(",", ":")))
-            self._new = 0
+            for key, entry in new.items():
+                path = self._path(key)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_text_atomic(path, json.dumps([key, *entry], ensure_ascii=False, separators=(",", ":")))
         except OSError:
             pass
 
-    def _load(self) -> dict[str, list]:
-        if self._known is None:
-            self._known = {}
-            if self._file:
-                try:
-                    data = json.loads(self._file.read_text(encoding="utf-8"))
-                    self._known = data if isinstance(data, dict) else {}
-                except (OSError, ValueError):
-                    pass  # missing or unreadable: everything is analysed again
-        return self._known
+    def _entry(self, key: str) -> list | None:
+        """The cached ``[say, token rows]`` of ``key``, from memory or its file; None if missing or unreadable."""
+        entry = self._known.get(key)
+        if entry is None and self._dir:
+            try:
+                stored = json.loads(self._path(key).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return None
+            # The file names the key (a hash collision, or an entry of another shape, is a miss).
+            if (isinstance(stored, list) and len(stored) == 3 and stored[0] == key and isinstance(stored[1], str)
+                    and isinstance(stored[2], list) and all(isinstance(t, list) and len(t) == 8 for t in stored[2])):
+                entry = self._known[key] = stored[1:]
+        return entry
+
+    def _path(self, key: str) -> Path:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return self._dir / digest[:2] / f"{digest[2:32]}.json"
 
 
 class Pending:
@@ -153,15 +173,12 @@ class Pending:
         front = self._front
         if self._async is not None:
             try:
-                for (_, _, lex), analysis in zip(self._missing, self._async.get()):
-                    front._keep(analysis, lex)
+                front.keep([(analysis, lex) for (_, _, lex), analysis in zip(self._missing, self._async.get())])
             finally:
                 self.close()
         for text, lang, lex in self._missing:
-            if _key(text, lang, lex) not in front._load():
-                front.analyse(text, lang, lex)
-        known = front._load()
-        return [known[key][0] for key in self._keys]
+            front.analyse(text, lang, lex)  # from memory now, or analysed here (not on Linux)
+        return [front.say(key) for key in self._keys]
 
     def close(self) -> None:
         """Stop the workers (at once, whatever they are doing)."""
@@ -206,9 +223,13 @@ def start_preparing(pieces: tuple[Piece, ...], lexicons: dict[str, Lexicon] | No
     """Start the front end on every piece, for its voice's language and its speaker's lexicon
     (``lexicons`` by speaker code), and return at once: :meth:`Preparing.result` has the pieces."""
     front = FrontEnd(cache_dir)
+    return Preparing(pieces, front, front.start(items_of(pieces, lexicons), jobs))
+
+
+def items_of(pieces: tuple[Piece, ...], lexicons: dict[str, Lexicon] | None = None) -> list[tuple[str, str, Lexicon | None]]:
+    """What the front end analyses for each piece: ``(text, its voice's language, its speaker's lexicon)``."""
     lexicons = lexicons or {}
-    items = [(p.text, voice_language(p.voice.voice_id), lexicons.get(p.speaker)) for p in pieces]
-    return Preparing(pieces, front, front.start(items, jobs))
+    return [(p.text, voice_language(p.voice.voice_id), lexicons.get(p.speaker)) for p in pieces]
 
 
 def prepare_pieces(pieces: tuple[Piece, ...], lexicons: dict[str, Lexicon] | None = None,
