@@ -160,7 +160,7 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
     is skipped. With an ``executor`` (a cluster's), ``at_once`` episodes are rendered side by side
     (each in a thread of this process), so that a cluster has work from the next episode while
     this one is laid out and written. Without one, episodes are rendered side by side in
-    ``settings.jobs`` worker processes (:func:`_local_episodes`), each with its share of the cores:
+    ``settings.jobs`` worker processes (:func:`_local_episodes`), each rendering with every core:
     an episode's serial parts (parsing, the front end's start, the last encodes, the tags) then
     overlap another's synthesis. ``shared_cache``: the executor's workers see this machine's cache
     folder (a cluster started here). ``encoder`` runs the MP3 segment encodes (default: threads of the
@@ -189,8 +189,7 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
     state = _read_state(state_path)
     base = replace(settings, voices_explicit=False)  # one casting file covers the whole archive
     if executor is None:
-        pool, workers, per_episode = _local_episodes(settings, len(paths))
-        base = replace(base, jobs=per_episode)
+        pool, workers = _local_episodes(settings, len(paths))
         # Outcomes are taken in the transcripts' order: with only one episode queued per worker, a
         # worker done early would wait for a slower one's episode to be taken.
         at_once = 2 * workers if pool else 1
@@ -199,23 +198,21 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
     tally = _Tally(progress)
     outcomes: list[EpisodeOutcome] = []
     in_flight: deque = deque()  # (path, slug, stamp, future) in the transcripts' order
-    episodes: list[tuple] = []  # (number, path, slug, settings, voice, stamp, outcome if settled)
+    episodes: list[_Episode] = []
     for number, (path, slug, roster, voice) in enumerate(zip(paths, slugs, rosters, overrides), 1):
-        episode = replace(base, transcript=path, slug=slug)
+        episode = _Episode(number, replace(base, transcript=path, slug=slug), voice)
         if isinstance(roster, AudioPipelineError):
-            episodes.append((number, path, slug, episode, voice, None,
-                             EpisodeOutcome(path, slug, FAILED, error=roster.one_line())))
-            continue
-        stamp = _fingerprint(episode, voice, engine.identity)
-        known = state.get(slug, {})
-        if known.get("fingerprint") == stamp and all((settings.out_dir / f).exists() for f in known["files"]):
-            episodes.append((number, path, slug, episode, voice, None,
-                             EpisodeOutcome(path, slug, SKIPPED, known["duration_ms"], known["chapters"], 0,
-                                            known["pieces"])))
+            episode = replace(episode, settled=EpisodeOutcome(path, slug, FAILED, error=roster.one_line()))
         else:
-            episodes.append((number, path, slug, episode, voice, stamp, None))
-    to_render = [e for e in episodes if e[6] is None]
-    ahead_of = {e[0]: k for k, e in enumerate(to_render)}
+            stamp = _fingerprint(episode.settings, voice, engine.identity)
+            known = state.get(slug, {})
+            if known.get("fingerprint") == stamp and all((settings.out_dir / f).exists() for f in known["files"]):
+                episode = replace(episode, settled=EpisodeOutcome(path, slug, SKIPPED, known["duration_ms"],
+                                                                  known["chapters"], 0, known["pieces"]))
+            else:
+                episode = replace(episode, stamp=stamp)
+        episodes.append(episode)
+    to_render = [e for e in episodes if e.settled is None]
 
     def finish() -> None:
         path, slug, stamp, future = in_flight.popleft()
@@ -237,24 +234,26 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
         # The front end's models are loaded once, in one process, which analyses each episode's
         # texts before the episode is rendered; the renders find them in the cache.
         ahead = stack.enter_context(Ahead(settings.cache_dir))
-        planned = 0
-        for number, path, slug, episode, voice, stamp, settled in episodes:
+        planned = rendered = 0  # episodes handed to the front end, and to a renderer
+        for episode in episodes:
+            path, slug = episode.settings.transcript, episode.settings.slug
             while len(in_flight) >= at_once:
                 finish()
             if progress:
-                progress.episode_started(number, len(paths), path)
-            if settled is not None:
-                in_flight.append((path, slug, None, _done((settled, []))))
+                progress.episode_started(episode.number, len(paths), path)
+            if episode.settled is not None:
+                in_flight.append((path, slug, None, _done((episode.settled, []))))
                 continue
-            while planned < len(to_render) and planned <= ahead_of[number] + at_once:
-                ahead.submit(to_render[planned][0], _front_end_items(*to_render[planned][3:5]))
+            while planned < len(to_render) and planned <= rendered + at_once:
+                ahead.submit(to_render[planned].number, _front_end_items(to_render[planned]))
                 planned += 1
-            ahead.wait(number)
+            ahead.wait(episode.number)
+            rendered += 1
             # Another process's piece counts cannot reach this one's display: its episode is
             # reported when it ends.
-            job = (render, episode, voice, None if pool else tally.reporter(number), executor, encoder,
-                   shared_cache)
-            in_flight.append((path, slug, stamp, threads.submit(_render_one, *job) if threads
+            job = (render, episode.settings, episode.voice, None if pool else tally.reporter(episode.number),
+                   executor, encoder, shared_cache)
+            in_flight.append((path, slug, episode.stamp, threads.submit(_render_one, *job) if threads
                               else _done(_render_one(*job))))
         while in_flight:
             finish()
@@ -262,22 +261,34 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
     return BatchResult(tuple(outcomes), write_folder_files(settings))
 
 
-def _front_end_items(settings: Settings, voice: tuple[str, ...]) -> list:
+@dataclass(frozen=True)
+class _Episode:
+    """One transcript of the batch: its number (from 1), its settings and archive casting, and
+    either the fingerprint it will be rendered under or its outcome, settled without rendering."""
+
+    number: int
+    settings: Settings
+    voice: tuple[str, ...]
+    stamp: str | None = None
+    settled: EpisodeOutcome | None = None
+
+
+def _front_end_items(episode: _Episode) -> list:
     """What the front end analyses for an episode (nothing if it cannot be planned: its render
     then reports why)."""
     from .frontend.chain import items_of
     from .pipeline import plan_render
 
     try:
-        plan, pieces = plan_render(settings, voice_overrides=voice)
+        plan, pieces = plan_render(episode.settings, voice_overrides=episode.voice)
     except AudioPipelineError:
         return []
     return items_of(pieces, plan.lexicons)
 
 
-def _local_episodes(settings: Settings, episodes: int) -> tuple[Executor | None, int, int]:
-    """The worker processes that render a local batch's episodes side by side, how many, and the
-    synthesis workers each episode gets: one episode per core, and each with every core, since a
+def _local_episodes(settings: Settings, episodes: int) -> tuple[Executor | None, int]:
+    """The worker processes that render a local batch's episodes side by side, and how many: one
+    episode per core, each rendered with every core (``settings.jobs``), since a
     piece's synthesis spends part of its time waiting on pyttsx3's polling loop (on 2 cores, 40
     episodes took 26.6 s with one synthesis worker each, 25.8 s with two). None (one episode at a
     time, with every core) when there is one core or one episode. The processes are spawned, not
@@ -288,12 +299,12 @@ def _local_episodes(settings: Settings, episodes: int) -> tuple[Executor | None,
 
     workers = min(settings.jobs, episodes)
     if workers < 2:
-        return None, 1, settings.jobs
+        return None, 1
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_start_worker, initargs=(settings.engine,))
     for _ in range(workers):  # started now: they load while the front end loads its models
         pool.submit(int)
-    return pool, workers, settings.jobs
+    return pool, workers
 
 
 def _start_worker(engine: str) -> None:

@@ -97,10 +97,11 @@ class Analysis:
         self.width = max(1, round(_WINDOW_MS * sample_rate / 1000 / self.size)) | 1  # limiter window
         # The highest peak within a window either side of each block: what the limiter answers to.
         self.reach = _sliding(np.maximum, self.peaks, self.width) if count else self.peaks
+        self.highest = float(self.peaks.max()) if count else 0.0
 
     def limited(self, gain_db: float) -> bool:
         """Whether the limiter has work to do at this gain."""
-        return bool(len(self.peaks)) and float(self.peaks.max()) * 10 ** (gain_db / 20) > 10 ** (CEILING_DBTP / 20)
+        return self.highest * 10 ** (gain_db / 20) > 10 ** (CEILING_DBTP / 20)
 
     def gains(self, gain_db: float):
         """Each block's gain: the piece's gain, lowered by the limiter where a peak needs it.
@@ -120,8 +121,9 @@ class Analysis:
     def loudness(self, gain_db: float | None) -> float:
         """The gated loudness of the output at this gain (``None``: the piece as it is), in LUFS.
         The limiter's gain moves slowly next to the K-weighting filter's memory, so the output's
-        weighted energy is the piece's times the square of the block's gain (within 0.02 LU of
-        measuring the output itself, on the bundled example's pieces)."""
+        weighted energy is the piece's times the square of the block's gain (against measuring the
+        limited output itself, on 185 of the bundled example's pieces: within 0.02 LU for 95% of
+        them, 0.07 LU at most)."""
         import numpy as np
 
         energy = self.energy if gain_db is None else self.energy * np.square(self.gains(gain_db))

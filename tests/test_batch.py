@@ -174,6 +174,9 @@ def test_a_dask_cluster_gives_the_local_pools_bytes_even_when_a_worker_dies(tmp_
         dask = client.get_executor(pure=False)
         calm = run_batch(folder, Settings(**{**base.__dict__, "out_dir": tmp_path / "dask",
                                              "cache_dir": tmp_path / "c2"}), executor=dask, encoder=dask, at_once=2)
+        # Workers on this machine write pieces into the shared cache instead of sending them back.
+        shared = run_batch(folder, Settings(**{**base.__dict__, "out_dir": tmp_path / "shared",
+                                               "cache_dir": tmp_path / "c4"}), executor=dask, shared_cache=True)
         killer = _KillOnce(client.get_executor(pure=False), client)
         rough = run_batch(folder, Settings(**{**base.__dict__, "out_dir": tmp_path / "killed",
                                               "cache_dir": tmp_path / "c3"}), executor=killer, encoder=killer)
@@ -182,6 +185,8 @@ def test_a_dask_cluster_gives_the_local_pools_bytes_even_when_a_worker_dies(tmp_
     expected = _outputs(tmp_path / "local")
     assert len(expected) == 16  # 7 files an episode (audio, 4 sidecars, cover, page), index.html, feed.xml
     assert _outputs(tmp_path / "dask") == expected
+    assert [o.status for o in shared.outcomes] == [RENDERED, RENDERED]
+    assert _outputs(tmp_path / "shared") == expected
     assert _outputs(tmp_path / "killed") == expected
 
 

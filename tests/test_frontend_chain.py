@@ -114,3 +114,26 @@ def test_forked_workers_make_the_same_utterances(tmp_path):
     forked = prepare_pieces(pieces, cache_dir=tmp_path, jobs=2)
     assert serial == forked and all(p.say for p in forked)
     assert prepare_pieces(pieces, cache_dir=tmp_path, jobs=2) == forked  # from the cache
+
+
+def test_ahead_analyses_in_its_own_process_into_the_cache(tmp_path):
+    """What a batch's long-lived front-end process analyses is in the cache when the render looks,
+    the same as analysing it here."""
+    from audio_pipeline.frontend.ahead import Ahead
+
+    items = [("第2个熊猫在这儿。", "zh", None), ("好。", "zh", None)]
+    with Ahead(tmp_path) as ahead:
+        ahead.submit("one", items)
+        ahead.wait("one")
+    front = FrontEnd(tmp_path)
+    assert front.missing(items) == []
+    assert [front.cached(*item) for item in items] == [analyse(*item) for item in items]
+
+
+def test_ahead_without_a_cache_does_nothing():
+    from audio_pipeline.frontend.ahead import Ahead
+
+    with Ahead(None) as ahead:
+        ahead.submit("one", [("好。", "zh", None)])
+        ahead.wait("one")
+        assert ahead._pool is None

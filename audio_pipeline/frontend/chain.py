@@ -88,9 +88,7 @@ class FrontEnd:
         What is not cached is analysed in up to ``jobs`` forked processes (Linux), so this process
         never loads the readings' models (the synthesis workers forked from it later stay small)
         and is free to prepare the rest of the render meanwhile."""
-        keys = [_key(*item) for item in items]
-        missing = list(dict.fromkeys(item for item, key in zip(items, keys) if self._entry(key) is None))
-        return Pending(self, keys, missing, jobs)
+        return Pending(self, [_key(*item) for item in items], self.missing(items), jobs)
 
     def missing(self, items: list[tuple[str, str, Lexicon | None]]) -> list[tuple[str, str, Lexicon | None]]:
         """The items (once each) whose analysis is not cached."""
