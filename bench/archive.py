@@ -5,6 +5,9 @@ shuffled order (a moderator question first), and every sentence of episode k end
 k, so no two episodes share a piece and the cache hides nothing. It is rendered cold (empty cache)
 with 1 worker and with every core, by the local process pool and by a local Dask cluster
 (``--cluster local:N``, whose start-up counts), and its largest episode alone, for peak memory.
+One worker is not one core: its episode's MP3 encoding (threads) and the front end's process run
+beside its synthesis worker. So the one-worker batch is also run held to one core (CPU affinity),
+which gives the speed-up from one core to all of them.
 """
 
 from __future__ import annotations
@@ -58,11 +61,13 @@ def run(measure, repo: Path, work: Path, episodes: int) -> None:
     (single / largest.name).write_bytes(largest.read_bytes())
     print(f"machine: {cores} cores; archive: {episodes} episodes of 10 turns sampled from the example\n")
 
-    def batch(name: str, folder: Path, jobs: int, cluster: str | None = None) -> dict:
+    def batch(name: str, folder: Path, jobs: int, cluster: str | None = None, one_core: bool = False) -> dict:
         cache, out = work / f"cache-{name}", work / f"out-{name}"
         shutil.rmtree(cache, ignore_errors=True)
-        cmd = [sys.executable, "-m", "audio_pipeline", "batch", str(folder), "--out", str(out), "--cache-dir",
-               str(cache), "--voices", "none", "--jobs", str(jobs), *(["--cluster", cluster] if cluster else [])]
+        pin = [sys.executable, "-c", "import os, sys; os.sched_setaffinity(0, {0}); os.execv(sys.argv[1], sys.argv[1:])"]
+        cmd = [*(pin if one_core else []), sys.executable, "-m", "audio_pipeline", "batch", str(folder), "--out",
+               str(out), "--cache-dir", str(cache), "--voices", "none", "--jobs", str(jobs),
+               *(["--cluster", cluster] if cluster else [])]
         result = measure(name, cmd)
         shutil.rmtree(cache, ignore_errors=True)
         return result
@@ -72,6 +77,7 @@ def run(measure, repo: Path, work: Path, episodes: int) -> None:
     for jobs in sorted({1, cores}):
         results[("local", jobs)] = batch(f"local -j{jobs}", archive, jobs)
         results[("dask", jobs)] = batch(f"dask local:{jobs}", archive, jobs, f"local:{jobs}")
+    pinned = batch("local -j1, 1 core", archive, 1, one_core=True) if cores > 1 and hasattr(os, "sched_setaffinity") else None
     print(f"\nepisodes per minute ({episodes} episodes, cold cache):")
     for (kind, jobs), r in results.items():
         print(f"  {kind:<6} {jobs} worker(s)  {episodes / r['wall'] * 60:7.1f}")
@@ -79,6 +85,11 @@ def run(measure, repo: Path, work: Path, episodes: int) -> None:
     if top > 1:
         print(f"\nspeed-up from 1 to {top} workers: local {results[('local', 1)]['wall'] / results[('local', top)]['wall']:.2f}"
               f"  dask {results[('dask', 1)]['wall'] / results[('dask', top)]['wall']:.2f}   [local >= 1.7 on 2 cores]")
+        lone = results[("local", 1)]
+        print(f"  (the 1-worker batch kept {lone['cpu'] / lone['wall']:.2f} cores busy on average)")
+        if pinned:
+            print(f"speed-up from 1 core (-j1 held to one core) to {top}: local "
+                  f"{pinned['wall'] / results[('local', top)]['wall']:.2f}")
     for jobs in sorted({1, cores}):
         ratio = results[("dask", jobs)]["wall"] / results[("local", jobs)]["wall"]
         print(f"dask / local wall time at {jobs} worker(s): {ratio:.2f}   [<= 1.15]")

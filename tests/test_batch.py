@@ -6,6 +6,8 @@ import json
 import re
 import os
 import signal
+import subprocess
+import sys
 import time
 from concurrent.futures import Executor
 from pathlib import Path
@@ -188,6 +190,35 @@ def test_a_dask_cluster_gives_the_local_pools_bytes_even_when_a_worker_dies(tmp_
     assert [o.status for o in shared.outcomes] == [RENDERED, RENDERED]
     assert _outputs(tmp_path / "shared") == expected
     assert _outputs(tmp_path / "killed") == expected
+
+
+def _page_faults_of_big_temporaries() -> int:
+    """Minor page faults while 200 arrays of 512 kB (levelling's temporaries' size) come and go."""
+    import resource
+
+    import numpy as np
+
+    before = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+    for _ in range(200):
+        np.ones(1 << 17, dtype=np.float32).sum()
+    return resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_cluster_workers_keep_freed_memory_instead_of_faulting_it_in_again():
+    """A Dask nanny's MALLOC_TRIM_THRESHOLD_ maps every temporary array afresh: each of its pages
+    is then faulted in again (26 times as many faults, 14 times the system time, when levelling)."""
+    from audio_pipeline.cluster import cluster_executor
+
+    with cluster_executor("local:1") as dask:
+        faults = dask.submit(_page_faults_of_big_temporaries).result()
+    assert faults < 200 * 128 // 10, faults  # a 512 kB array is 128 pages: not one in ten faulted
+    # The same process without the plugin's setting: the cause is real.
+    script = ("import sys; sys.path.insert(0, %r); from test_batch import _page_faults_of_big_temporaries as f; "
+              "print(f())") % str(Path(__file__).parent)
+    bare = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          env={**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"})
+    assert int(bare.stdout) > 200 * 128 // 2, bare.stdout
 
 
 def test_cluster_without_dask_is_a_one_line_error_naming_the_extra(tmp_path, monkeypatch):
