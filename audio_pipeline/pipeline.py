@@ -100,44 +100,45 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
     if settings.audio_format != "mp3" or settings.clips:  # MP3 episodes are LAME's alone
         check_ffmpeg()
     check_base_url(settings.base_url)
+    if not pieces:
+        raise TranscriptError("has nothing that can be spoken (only punctuation or symbols)",
+                              path=str(settings.transcript), line=plan.transcript.turns[0].line,
+                              hint="a turn needs words, e.g. 'JG: Hello.'")
     # The front end works out what the engine is given in its own processes, while this one
-    # checks the cover and the folder and loads what levelling needs.
+    # checks the cover and the folder and loads what levelling needs; synthesis then takes each
+    # run as soon as its utterances are known.
     with start_preparing(pieces, plan.lexicons, settings.cache_dir, settings.jobs) as preparing:
         cover = episode_cover(plan.transcript, plan.names, settings)  # a bad --cover fails before synthesis
         check_writable(settings.out_dir)
         sweep_stale(settings.out_dir)
         if preparing.busy:  # a cold render: synthesis follows
             preload_leveller()
-        pieces = preparing.result()
-    if not pieces:
-        raise TranscriptError("has nothing that can be spoken (only punctuation or symbols)",
-                              path=str(settings.transcript), line=plan.transcript.turns[0].line,
-                              hint="a turn needs words, e.g. 'JG: Hello.'")
-    with _disk_errors(settings), _cache(settings) as cache:
-        early = (EarlyEncoder(pieces, plan.chapters, settings, cache, encoder)
-                 if settings.audio_format == "mp3" else None)
-        try:  # MP3 segments are encoded while the rest is still being synthesized
-            audio = synthesize(pieces, plan.engine, settings, cache, progress, early and early.piece_ready,
-                               executor, shared_cache)
-        except BaseException:
+        with _disk_errors(settings), _cache(settings) as cache:
+            early = (EarlyEncoder(pieces, plan.chapters, settings, cache, encoder)  # needs no utterances
+                     if settings.audio_format == "mp3" else None)
+            try:  # MP3 segments are encoded while the rest is still being synthesized
+                audio = synthesize(pieces, plan.engine, settings, cache, progress, early and early.piece_ready,
+                                   executor, shared_cache, preparing.utterances())
+            except BaseException:
+                if early:
+                    early.close(cancel=True)
+                raise
             if early:
-                early.close(cancel=True)
-            raise
-        if early:
-            early.close()
-        timeline = lay_out(plan.transcript, plan.chapters, plan.cast, pieces, audio,
-                           settings.sample_rate, settings.pauses)
-        with staged_outputs():
-            files, encoded = export(timeline, settings, cache, early.written if early else set(), cover)
-            reused = sum(a.reused for a in audio)
-            stats = {"pieces": len(pieces), "pieces_synthesized": len(pieces) - reused, "pieces_reused": reused}
-            if settings.audio_format == "mp3":
-                stats |= {"segments": len(timeline.segments), "segments_encoded": encoded,
-                          "segments_reused": len(timeline.segments) - encoded}
-            manifest_path = settings.out_dir / f"{_slug(timeline, settings)}.json"
-            write_manifest(manifest_path, build_manifest(timeline, files, stats))
-        if folder:
-            write_folder_files(settings)
+                early.close()
+            pieces = preparing.result()
+            timeline = lay_out(plan.transcript, plan.chapters, plan.cast, pieces, audio,
+                               settings.sample_rate, settings.pauses)
+            with staged_outputs():
+                files, encoded = export(timeline, settings, cache, early.written if early else set(), cover)
+                reused = sum(a.reused for a in audio)
+                stats = {"pieces": len(pieces), "pieces_synthesized": len(pieces) - reused, "pieces_reused": reused}
+                if settings.audio_format == "mp3":
+                    stats |= {"segments": len(timeline.segments), "segments_encoded": encoded,
+                              "segments_reused": len(timeline.segments) - encoded}
+                manifest_path = settings.out_dir / f"{_slug(timeline, settings)}.json"
+                write_manifest(manifest_path, build_manifest(timeline, files, stats))
+            if folder:
+                write_folder_files(settings)
     return RenderResult(settings.out_dir / files["episode"], manifest_path, files, timeline,
                         len(pieces) - reused, reused, plan.transcript.warnings + plan.cast.warnings)
 

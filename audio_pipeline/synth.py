@@ -19,7 +19,7 @@ import functools
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,144 +75,198 @@ def runs_of(pieces: tuple[Piece, ...]) -> list[list[int]]:
     ``RUN_LIMIT`` of them."""
     runs: list[list[int]] = []
     for i, piece in enumerate(pieces):
-        last = pieces[runs[-1][-1]] if runs else None
-        if last and last.turn == piece.turn and last.voice == piece.voice and len(runs[-1]) < RUN_LIMIT:
+        if runs and _continues(pieces[runs[-1][-1]], piece, len(runs[-1])):
             runs[-1].append(i)
         else:
             runs.append([i])
     return runs
 
 
+def _continues(last: Piece, piece: Piece, size: int) -> bool:
+    """Whether ``piece`` joins the run that ends with ``last`` and holds ``size`` pieces."""
+    return last.turn == piece.turn and last.voice == piece.voice and size < RUN_LIMIT
+
+
 def piece_keys(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings) -> list[str]:
     """The cache key of every piece (chained within its run when the engine carries state over)."""
     keys = [""] * len(pieces)
     for run in runs_of(pieces):
-        before = ""
-        for i in run:
-            key = settings.piece_key(engine_text(pieces[i]), pieces[i].voice, engine.identity, before)
+        for i, key in zip(run, _run_keys([pieces[i] for i in run], [engine_text(pieces[i]) for i in run],
+                                         engine, settings)):
             keys[i] = key
-            before = key if engine.stateful else ""
+    return keys
+
+
+def _run_keys(run: list[Piece], texts: list[str], engine: EngineInfo, settings: Settings) -> list[str]:
+    keys, before = [], ""
+    for piece, text in zip(run, texts):
+        keys.append(settings.piece_key(text, piece.voice, engine.identity, before))
+        before = keys[-1] if engine.stateful else ""
     return keys
 
 
 def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings, cache: PieceCache,
                progress: Progress | None = None,
                on_ready: Callable[[int, PieceAudio], None] | None = None,
-               executor: Executor | None = None, shared_cache: bool = False) -> tuple[PieceAudio, ...]:
+               executor: Executor | None = None, shared_cache: bool = False,
+               says: Iterable[str] | None = None) -> tuple[PieceAudio, ...]:
     """Audio of every piece, from the cache or newly synthesized (``reused`` tells which).
 
     ``on_ready(index, audio)`` is called for each piece as soon as its audio exists. ``executor``
     runs the synthesis tasks (default: ``settings.jobs`` local worker processes, started here);
     ``shared_cache`` says that its workers see this process's cache folder (so pieces need not travel).
+    ``says``: the pieces' utterances in order, as the front end works them out (default: each
+    piece's own): a run's task is handed out as soon as its pieces' utterances are known.
     """
-    keys = piece_keys(pieces, engine, settings)
-    known: dict[str, int] = {}
-    todo: list[list[int]] = []
-    scheduled: set[str] = set()
-    for run in runs_of(pieces):
-        frames = [known.get(keys[i]) or cache.frames(keys[i]) for i in run]
+    work = _Synthesis(pieces, engine, settings, cache, progress, on_ready, executor, shared_cache)
+    try:
+        run: list[int] = []
+        texts: list[str] = []
+        for i, text in enumerate(says if says is not None else map(engine_text, pieces)):
+            if run and not _continues(pieces[run[-1]], pieces[i], len(run)):
+                work.plan(run, texts)
+                run, texts = [], []
+            run.append(i)
+            texts.append(text)
+        if run:
+            work.plan(run, texts)
+        return work.finish()
+    finally:
+        work.stop()
+
+
+class _Synthesis:
+    """One :func:`synthesize` call: runs keyed as their utterances arrive, what the cache lacks
+    handed out a task at a time, and finished pieces stored and reported."""
+
+    def __init__(self, pieces, engine: EngineInfo, settings: Settings, cache: PieceCache, progress, on_ready,
+                 executor: Executor | None, shared_cache: bool) -> None:
+        self.pieces, self.engine, self.settings, self.cache = pieces, engine, settings, cache
+        self.progress, self.on_ready, self.executor, self.shared_cache = progress, on_ready, executor, shared_cache
+        self.target = ENGINES[settings.engine]
+        self.keys: list[str] = []
+        self.known: dict[str, int] = {}  # frames of every piece found or made, by key
+        self.scheduled: set[str] = set()
+        self.made: set[str] = set()
+        self.waiting: dict[str, list[int]] = {}  # pieces not yet reported, by key
+        self.deferred: list[str] = []  # found in the cache before any worker started
+        self.batch: list[tuple[list[int], list[str]]] = []  # runs (pieces, utterances) of the next task
+        self.futures: dict = {}  # every task handed out: its pieces
+        self.open: set = set()  # tasks whose pieces are not stored yet
+        self.pool: Executor | None = None
+        self.done = 0
+
+    def plan(self, run: list[int], texts: list[str]) -> None:
+        """Key a run's pieces; queue what the cache lacks, a task's worth at a time."""
+        pieces = self.pieces
+        for i, key in zip(run, _run_keys([pieces[i] for i in run], texts, self.engine, self.settings)):
+            self.keys.append(key)
+            self.waiting.setdefault(key, []).append(i)
+        keys = self.keys
+        frames = [self.known.get(keys[i]) or self.cache.frames(keys[i]) for i in run]
         for i, f in zip(run, frames):
             if f is not None:
-                known[keys[i]] = f
-        if engine.stateful:  # a missing piece means replaying its whole run
-            missing = run if any(f is None for f in frames) and keys[run[-1]] not in scheduled else []
+                self.known[keys[i]] = f
+                (self.deferred.append if self.pool is None else self._ready)(keys[i])
+        if self.engine.stateful:  # a missing piece means replaying its whole run
+            missing = run if any(f is None for f in frames) and keys[run[-1]] not in self.scheduled else []
         else:
-            missing = [i for i, f in zip(run, frames) if f is None and keys[i] not in scheduled]
+            missing = [i for i, f in zip(run, frames) if f is None and keys[i] not in self.scheduled]
+        self.done += len(run) - len(missing)
         if missing:
-            todo.append(missing)
-            scheduled.update(keys[i] for i in missing)
-    made: set[str] = set()
-    done = len(pieces) - sum(len(run) for run in todo)
-    if progress:
-        progress(done, len(pieces))
-    waiting: dict[str, list[int]] = {}
-    for i, key in enumerate(keys):
-        waiting.setdefault(key, []).append(i)
+            if sum(len(r) for r, _ in self.batch) + len(missing) > RUN_LIMIT:
+                self._submit()
+            self.batch.append((missing, [texts[run.index(i)] for i in missing]))
+            self.scheduled.update(keys[i] for i in missing)
+            if sum(len(r) for r, _ in self.batch) == RUN_LIMIT:
+                self._submit()
 
-    def ready(key: str) -> None:
-        for i in waiting.pop(key, ()) if on_ready else ():
-            on_ready(i, PieceAudio(str(cache.path(key)), known[key], settings.sample_rate, reused=key not in made))
+    def finish(self) -> tuple[PieceAudio, ...]:
+        """Hand out the last task, wait for every piece; the audio of each, in order."""
+        if self.batch:
+            self._submit()
+        for key in self.deferred:
+            self._ready(key)
+        if self.progress:
+            self.progress(self.done, len(self.pieces))
+        self._collect(block=True)
+        out, first_use = [], set()
+        for key in self.keys:
+            fresh = key in self.made and key not in first_use
+            first_use.add(key)
+            out.append(PieceAudio(str(self.cache.path(key)), self.known[key], self.settings.sample_rate,
+                                  reused=not fresh))
+        return tuple(out)
 
-    if not todo:
-        for key in list(known):
-            ready(key)
-    else:
-        target = ENGINES[settings.engine]
-        if executor is None:
-            preload_leveller()  # once here rather than in every worker
-            workers = max(1, min(settings.jobs, len(todo)))
-            # Fork on Linux: no fresh interpreter to start, and nothing unsafe is inherited (eSpeak
-            # NG is loaded but never initialised in this process). Spawn elsewhere (macOS, Windows).
-            context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-            pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                       initargs=(target, os.getpid()))
-        else:
-            pool = executor
-        try:
-            futures = {}
-            for batch in _batches(todo):
-                task = _Task(tuple(_Run(tuple(engine_text(pieces[i]) for i in run), pieces[run[0]].voice,
-                                        tuple(str(cache.prepare(keys[i])) for i in run)) for run in batch),
-                             settings.sample_rate, settings.fade_ms, settings.trim_dbfs, settings.keep_ms,
-                             settings.loudness_lufs, str(cache.scratch),
-                             *(("", "") if executor is None else (target, engine.identity, shared_cache)))
-                futures[pool.submit(_run_task, task)] = [i for run in batch for i in run]
-            for key in list(known):  # only now, with the workers started: this may start threads
-                ready(key)
-            pending = set(futures)
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    indices = futures[future]
-                    error = future.exception()
-                    if error is not None:
-                        piece = pieces[indices[getattr(error, "piece", 0)]]
-                        if isinstance(error, OSError):  # the cache could not be written
-                            raise disk_error(error, settings.cache_dir) from None
-                        message = error.message if isinstance(error, AudioPipelineError) else str(error)
-                        raise EngineError(f"speaker {piece.speaker}: {message}", path=str(settings.transcript),
-                                          line=piece.line,
-                                          hint=getattr(error, "hint", None) or "check the engine and the voice") from None
-                    for i, frames in zip(indices, future.result()):
-                        if isinstance(frames, bytes):  # from a worker that does not share our cache
-                            write_wav_atomic(cache.path(keys[i]), frames, settings.sample_rate, cache.scratch)
-                            frames = len(frames) // 2
-                        known[keys[i]] = frames
-                        made.add(keys[i])
-                        ready(keys[i])
-                    done += len(indices)
-                    if progress:
-                        progress(done, len(pieces))
-        finally:
-            # On an error or Ctrl-C: drop what has not started, let running pieces finish (they
-            # are short and land in the cache, so a re-run resumes from them).
-            if executor is None:
-                pool.shutdown(wait=True, cancel_futures=True)
-            else:  # not ours to shut down: only our tasks are dropped
-                for future in futures:
-                    future.cancel()
-    out = []
-    first_use: set[str] = set()
-    for key in keys:
-        fresh = key in made and key not in first_use
-        first_use.add(key)
-        out.append(PieceAudio(str(cache.path(key)), known[key], settings.sample_rate, reused=not fresh))
-    return tuple(out)
+    def stop(self) -> None:
+        """On an error or Ctrl-C: drop what has not started, let running pieces finish (they are
+        short and land in the cache, so a re-run resumes from them)."""
+        if self.pool is not None and self.executor is None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        elif self.pool is not None:  # not ours to shut down: only our tasks are dropped
+            for future in self.futures:
+                future.cancel()
+
+    def _submit(self) -> None:
+        s, keys, cache = self.settings, self.keys, self.cache
+        if self.pool is None:
+            self.pool = self.executor if self.executor is not None else _local_pool(s, self.target)
+        remote = ("", "") if self.executor is None else (self.target, self.engine.identity, self.shared_cache)
+        task = _Task(tuple(_Run(tuple(texts), self.pieces[run[0]].voice, tuple(str(cache.prepare(keys[i])) for i in run))
+                           for run, texts in self.batch),
+                     s.sample_rate, s.fade_ms, s.trim_dbfs, s.keep_ms, s.loudness_lufs, str(cache.scratch), *remote)
+        future = self.pool.submit(_run_task, task)
+        self.futures[future] = [i for run, _ in self.batch for i in run]
+        self.open.add(future)
+        self.batch.clear()
+        while self.deferred:  # only now, with the workers started: this may start threads
+            self._ready(self.deferred.pop())
+        self._collect(block=False)
+
+    def _collect(self, block: bool) -> None:
+        """Store and report the pieces of finished tasks (all of them, if ``block``)."""
+        s, keys = self.settings, self.keys
+        while self.open:
+            finished, _ = wait(self.open, timeout=None if block else 0, return_when=FIRST_COMPLETED)
+            if not finished:
+                return
+            for future in finished:
+                self.open.discard(future)
+                indices = self.futures[future]
+                error = future.exception()
+                if error is not None:
+                    piece = self.pieces[indices[getattr(error, "piece", 0)]]
+                    if isinstance(error, OSError):  # the cache could not be written
+                        raise disk_error(error, s.cache_dir) from None
+                    message = error.message if isinstance(error, AudioPipelineError) else str(error)
+                    raise EngineError(f"speaker {piece.speaker}: {message}", path=str(s.transcript), line=piece.line,
+                                      hint=getattr(error, "hint", None) or "check the engine and the voice") from None
+                for i, frames in zip(indices, future.result()):
+                    if isinstance(frames, bytes):  # from a worker that does not share our cache
+                        write_wav_atomic(self.cache.path(keys[i]), frames, s.sample_rate, self.cache.scratch)
+                        frames = len(frames) // 2
+                    self.known[keys[i]] = frames
+                    self.made.add(keys[i])
+                    self._ready(keys[i])
+                self.done += len(indices)
+                if self.progress:
+                    self.progress(self.done, len(self.pieces))
+
+    def _ready(self, key: str) -> None:
+        """Report the pieces waiting for ``key``, whose audio exists."""
+        for i in self.waiting.pop(key, ()) if self.on_ready else ():
+            self.on_ready(i, PieceAudio(str(self.cache.path(key)), self.known[key], self.settings.sample_rate,
+                                        reused=key not in self.made))
 
 
-def _batches(runs: list[list[int]]) -> list[list[list[int]]]:
-    """Runs grouped into worker tasks of about ``RUN_LIMIT`` pieces (many tiny turns travel
-    together), in timeline order: the episode's segments then complete one after another, and
-    each is encoded while later ones are still being synthesized."""
-    batches: list[list[list[int]]] = []
-    size = 0
-    for run in runs:
-        if not batches or size + len(run) > RUN_LIMIT:
-            batches.append([])
-            size = 0
-        batches[-1].append(run)
-        size += len(run)
-    return batches
+def _local_pool(settings: Settings, target: str) -> Executor:
+    """``settings.jobs`` worker processes on this machine, which load the engine as they start."""
+    preload_leveller()  # once here rather than in every worker
+    # Fork on Linux: no fresh interpreter to start, and nothing unsafe is inherited (eSpeak NG is
+    # loaded but never initialised in this process). Spawn elsewhere (macOS, Windows).
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    return ProcessPoolExecutor(max(1, settings.jobs), mp_context=context, initializer=_init_worker,
+                               initargs=(target, os.getpid()))
 
 
 _engine = None

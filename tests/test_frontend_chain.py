@@ -116,6 +116,25 @@ def test_forked_workers_make_the_same_utterances(tmp_path):
     assert prepare_pieces(pieces, cache_dir=tmp_path, jobs=2) == forked  # from the cache
 
 
+def test_utterances_stream_in_order_and_the_result_takes_the_same(tmp_path):
+    """Synthesis takes the utterances one by one as the workers send them; repeated texts and texts
+    already in the cache come in their places; the pieces' result then waits for nothing again."""
+    from dataclasses import replace
+
+    from audio_pipeline.frontend.chain import start_preparing
+
+    texts = [f"第{n % 7}个熊猫在这儿。" for n in range(40)]
+    pieces = tuple(Piece(i, i, 0, "M", text, Voice("sit/cmn"), 1, 0) for i, text in enumerate(texts))
+    front = FrontEnd(tmp_path)
+    front.analyse(texts[3], "zh")
+    front.save()
+    with start_preparing(pieces, cache_dir=tmp_path, jobs=1) as preparing:
+        assert preparing.busy
+        streamed = list(preparing.utterances())
+        assert preparing.result() == tuple(replace(p, say=say) for p, say in zip(pieces, streamed))
+    assert streamed == [analyse(text, "zh").say for text in texts]
+
+
 def test_ahead_analyses_in_its_own_process_into_the_cache(tmp_path):
     """What a batch's long-lived front-end process analyses is in the cache when the render looks,
     the same as analysing it here."""

@@ -116,3 +116,34 @@ def test_a_worker_whose_engine_differs_refuses_the_task(tmp_path, monkeypatch):
     finally:
         monkeypatch.undo()
         _fresh_worker_state()
+
+
+def test_synthesis_starts_before_the_last_utterance_is_known(tmp_path):
+    """The front end's utterances stream in: a full task is handed out at once, not when the last
+    utterance arrives (here the last one waits until the first task's pieces are in the cache)."""
+    from audio_pipeline.cache import PieceCache
+    from audio_pipeline.frontend.chain import engine_text
+    from audio_pipeline.synth import synthesize
+    from audio_pipeline.tts.engine import load_engine
+
+    ps = pieces(tuple(f"{i}。" for i in range(RUN_LIMIT)), ("next。",), ("last。",))
+
+    def says():
+        for piece in ps[:-1]:
+            yield engine_text(piece)
+        deadline = time.monotonic() + 30
+        while len(list(tmp_path.rglob("*.wav"))) < RUN_LIMIT:
+            assert time.monotonic() < deadline, "nothing synthesized before the last utterance"
+            time.sleep(0.01)
+        yield engine_text(ps[-1])
+
+    s = Settings(engine="fake", cache_dir=tmp_path, jobs=1)
+    engine = load_engine("fake").info()
+    cache = PieceCache(tmp_path, s.sample_rate)
+    try:
+        audio = synthesize(ps, engine, s, cache, says=says())
+        assert len(audio) == len(ps) and all(a.frames > 0 and not a.reused for a in audio)
+        again = synthesize(ps, engine, s, cache)  # the pieces' own utterances: the same keys
+    finally:
+        cache.close()
+    assert [a.path for a in again] == [a.path for a in audio] and all(a.reused for a in again)

@@ -18,6 +18,7 @@ import hashlib
 import json
 import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -148,35 +149,42 @@ class FrontEnd:
 
 class Pending:
     """Utterances being worked out (:meth:`FrontEnd.start`); a context manager that stops the
-    workers if the render ends before :meth:`result` is asked for."""
+    workers if the render ends before they are all taken."""
 
     def __init__(self, front: FrontEnd, keys: list[str], missing: list, jobs: int) -> None:
         self._front, self._keys, self._missing = front, keys, missing
-        self._pool = self._async = None
+        self._pool = self._arriving = None
         if missing and sys.platform.startswith("linux"):
             import multiprocessing
 
             workers = max(1, min(jobs, 8, -(-len(missing) // _PER_WORKER)))
             self._pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker)
-            self._async = self._pool.map_async(_analyse_item, missing,
-                                               chunksize=max(1, len(missing) // (4 * workers)))
+            # In order and in small chunks: synthesis starts on the first texts while the rest are analysed.
+            self._arriving = self._pool.imap(_analyse_item, missing, chunksize=_CHUNK)
 
     @property
     def busy(self) -> bool:
         """Whether the models are being loaded and texts analysed elsewhere right now."""
         return self._pool is not None
 
+    def utterances(self) -> Iterator[str]:
+        """The utterances, in the order of the items, each as soon as it is known."""
+        front, missing = self._front, iter(self._missing)
+        try:
+            for key in self._keys:
+                if front._entry(key) is None:  # a missing item's first time: the next one analysed
+                    text, lang, lex = next(missing)
+                    if self._arriving is not None:
+                        front.keep([(next(self._arriving), lex)])
+                    else:  # not on Linux: analysed here
+                        front.analyse(text, lang, lex)
+                yield front.say(key)
+        finally:
+            self.close()
+
     def result(self) -> list[str]:
         """The utterances, in the order of the items (waits for the workers)."""
-        front = self._front
-        if self._async is not None:
-            try:
-                front.keep([(analysis, lex) for (_, _, lex), analysis in zip(self._missing, self._async.get())])
-            finally:
-                self.close()
-        for text, lang, lex in self._missing:
-            front.analyse(text, lang, lex)  # from memory now, or analysed here (not on Linux)
-        return [front.say(key) for key in self._keys]
+        return list(self.utterances())
 
     def close(self) -> None:
         """Stop the workers (at once, whatever they are doing)."""
@@ -197,17 +205,30 @@ class Preparing:
 
     def __init__(self, pieces: tuple[Piece, ...], front: FrontEnd, pending: Pending) -> None:
         self._pieces, self._front, self._pending = pieces, front, pending
+        self._said: list[str] = []
+        self._stream = self._taken()
 
     @property
     def busy(self) -> bool:
         """Whether the front end is analysing in other processes right now."""
         return self._pending.busy
 
+    def utterances(self) -> Iterator[str]:
+        """Each piece's utterance, in order, as soon as it is known: one stream, whose utterances a
+        later :meth:`result` does not wait for again."""
+        return self._stream
+
     def result(self) -> tuple[Piece, ...]:
         """Every piece with ``say``, its utterance (waits for the front end; keeps its cache)."""
-        says = self._pending.result()
+        for _ in self._stream:
+            pass
+        return tuple(replace(p, say=say) for p, say in zip(self._pieces, self._said, strict=True))
+
+    def _taken(self) -> Iterator[str]:
+        for say in self._pending.utterances():
+            self._said.append(say)
+            yield say
         self._front.save()
-        return tuple(replace(p, say=say) for p, say in zip(self._pieces, says))
 
     def __enter__(self) -> Preparing:
         return self
@@ -241,6 +262,8 @@ def prepare_pieces(pieces: tuple[Piece, ...], lexicons: dict[str, Lexicon] | Non
 #: Texts to analyse per worker process: loading the models costs a process about 1 s of CPU, a
 #: text about 1 ms, so a second process pays only for a thousand texts or more.
 _PER_WORKER = 1000
+#: Texts a worker sends back at a time: the first reach synthesis after about 10 ms of analysis.
+_CHUNK = 8
 
 
 def _init_worker() -> None:
