@@ -301,16 +301,26 @@ def _local_episodes(settings: Settings, episodes: int) -> tuple[Executor | None,
     if workers < 2:
         return None, 1
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker, initargs=(settings.engine,))
+                               initializer=_start_worker, initargs=(settings.engine, max(1, settings.jobs // workers)))
     for _ in range(workers):  # started now: they load while the front end loads its models
         pool.submit(int)
     return pool, workers
 
 
-def _start_worker(engine: str) -> None:
-    """An episode worker: load now what every render needs (the pipeline, the engine's
-    description, what levelling and the cover use), not in its first episode."""
+#: An episode worker's synthesis workers, which serve all its episodes (:func:`_start_worker`),
+#: and what starts them again.
+_synthesis: Executor | None = None
+_synthesis_args: tuple[int, str] = (1, "pyttsx3")
+
+
+def _start_worker(engine: str, jobs: int) -> None:
+    """An episode worker: start its ``jobs`` synthesis workers first, while it is small, then load
+    what every render needs (the pipeline, the engine's description, what levelling and the cover
+    use), not in its first episode."""
+    global _synthesis_args
     _few_malloc_arenas()
+    _synthesis_args = (jobs, engine)
+    _lasting_workers()
     from .export.cover import face_index, font_characters
     from .loudness import preload
     from .pipeline import render  # noqa: F401
@@ -319,6 +329,26 @@ def _start_worker(engine: str) -> None:
     load_engine(engine).info()
     preload()
     font_characters(face_index("zh"))  # the face most covers are set in
+
+
+def _lasting_workers() -> Executor:
+    """The episode worker's synthesis workers: those it has, or new ones if one of them died (a
+    crash fails the episode it happened in, as it would with a render's own workers, not the next)."""
+    global _synthesis
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing.util import Finalize
+
+    from .synth import lasting_workers
+
+    if _synthesis is not None:
+        try:
+            _synthesis.submit(int).result()
+            return _synthesis
+        except BrokenProcessPool:
+            _synthesis.shutdown(wait=True)
+    _synthesis = lasting_workers(*_synthesis_args)
+    Finalize(_synthesis, _synthesis.shutdown, exitpriority=10)  # as this worker ends (atexit is not run)
+    return _synthesis
 
 
 def _few_malloc_arenas() -> None:
@@ -362,6 +392,8 @@ def _render_one(render: Callable, settings: Settings, voice: tuple[str, ...], pi
                 executor, encoder, shared_cache: bool = False) -> tuple[EpisodeOutcome, list[str]]:
     """Render one episode; keep only its figures and file names (not its timeline), or its error
     as one line."""
+    if executor is None and _synthesis is not None:  # in an episode worker
+        executor, shared_cache = _lasting_workers(), True
     try:
         result = render(settings, voice_overrides=voice, progress=pieces, executor=executor, encoder=encoder,
                         shared_cache=shared_cache, folder=False)

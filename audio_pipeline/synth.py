@@ -269,6 +269,19 @@ def _local_pool(settings: Settings, target: str) -> Executor:
                                initargs=(target, os.getpid()))
 
 
+def lasting_workers(jobs: int, engine: str) -> Executor:
+    """``jobs`` synthesis worker processes for many renders, started now: for a process that renders
+    episode after episode (a batch's), whose renders hand them their tasks as any executor's (with
+    ``shared_cache``). Started while that process is still small, they and the engine processes they
+    fork stay small too, instead of each starting as a copy of a process that has drawn covers and
+    encoded episodes."""
+    from concurrent.futures import wait as finished
+
+    pool = _local_pool(Settings(jobs=jobs, engine=engine), ENGINES[engine])
+    finished([pool.submit(int) for _ in range(max(1, jobs))])  # forked now
+    return pool
+
+
 _engine = None
 
 
