@@ -104,10 +104,11 @@ def render(settings: Settings, *, voice_overrides: tuple[str, ...] = (), recast:
         raise TranscriptError("has nothing that can be spoken (only punctuation or symbols)",
                               path=str(settings.transcript), line=plan.transcript.turns[0].line,
                               hint="a turn needs words, e.g. 'JG: Hello.'")
-    # The front end works out what the engine is given in its own processes, while this one
+    # The front end works out what the engine is given in a process of its own, while this one
     # checks the cover and the folder and loads what levelling needs; synthesis then takes each
-    # run as soon as its utterances are known.
-    with start_preparing(pieces, plan.lexicons, settings.cache_dir, settings.jobs) as preparing:
+    # run as soon as its utterances are known. One such process analyses about ten times as many
+    # pieces a second as the engine speaks: a second would only hold its models beside the synthesis.
+    with start_preparing(pieces, plan.lexicons, settings.cache_dir, 1) as preparing:
         cover = episode_cover(plan.transcript, plan.names, settings)  # a bad --cover fails before synthesis
         check_writable(settings.out_dir)
         sweep_stale(settings.out_dir)
