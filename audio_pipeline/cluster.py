@@ -36,6 +36,11 @@ def cluster_executor(address: str | None, engine: str = "pyttsx3") -> Iterator[E
             count = address.removeprefix("local:")
             if not count.isdigit() or int(count) < 1:
                 raise ClusterError(f"--cluster {address!r}: expected local:N with N ≥ 1 workers")
+            import dask
+
+            # No dashboard, so nothing reads the statistical profile each worker would otherwise
+            # take of its threads every 10 ms (40 episodes on local:2: 30.5 → 29.4 s).
+            stack.enter_context(dask.config.set({"distributed.worker.profile.enabled": False}))
             cluster = stack.enter_context(_starting(lambda: LocalCluster(
                 n_workers=int(count), processes=True, threads_per_worker=1, dashboard_address=None,
                 silence_logs=logging.ERROR), address))
