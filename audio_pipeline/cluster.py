@@ -67,7 +67,7 @@ def _engine_loader(engine: str):
     class EngineLoader(WorkerPlugin):
         def setup(self, worker) -> None:
             from audio_pipeline.cluster import keep_heap
-            from audio_pipeline.synth import prepare_worker
+            from audio_pipeline.synth_worker import prepare_worker
 
             keep_heap()
             prepare_worker(target)

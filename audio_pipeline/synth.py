@@ -2,9 +2,7 @@
 
 A turn's pieces form a *run* (at most ``RUN_LIMIT`` of them): one engine call, its pieces in
 order. For an engine whose pieces depend on the ones before them in a call, a piece's cache key
-includes them. Each worker speaks its task's runs with the engine (which may overlap them), checks
-every piece holds sound, trims its silent edges and fades them (pydub), levels its loudness
-(:mod:`.loudness`), and stores it in the cache.
+includes them. What a worker does with a task is :mod:`.synth_worker`'s.
 
 Tasks go to a ``concurrent.futures.Executor``: by default a pool of worker processes on this machine,
 which write finished pieces straight into the cache; or any executor passed in (a Dask cluster's),
@@ -15,55 +13,22 @@ that they share the cache folder (a cluster on this machine), they write into it
 
 from __future__ import annotations
 
-import functools
 import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
-from dataclasses import dataclass
-from pathlib import Path
 
-from .cache import PieceCache, scratch_file, write_wav_atomic
+from .cache import PieceCache, write_wav_atomic
 from .errors import AudioPipelineError, EngineError, disk_error
-from .loudness import level, piece_target
 from .loudness import preload as preload_leveller
-from .model import Piece, PieceAudio, Voice
-from .settings import Settings
+from .model import Piece, PieceAudio
 from .frontend.chain import engine_text
+from .settings import Settings
+from .synth_worker import Run, Task, init_worker, run_task
 from .tts.engine import ENGINES, EngineInfo
 
 Progress = Callable[[int, int], None]  # (pieces done, pieces in all)
-
-
-@dataclass(frozen=True)
-class _Run:
-    """One engine call: texts in one voice, and where each piece goes."""
-
-    texts: tuple[str, ...]
-    voice: Voice
-    dests: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Task:
-    """What one worker does at a time: a few engine calls, and how to finish their pieces."""
-
-    runs: tuple[_Run, ...]
-    sample_rate: int
-    fade_ms: int
-    trim_dbfs: float
-    keep_ms: int
-    loudness_lufs: float
-    scratch: str  #: the cache's folder for temporary files
-    #: For a worker that may run on another machine: the engine to load (``module:Class``); the
-    #: finished pieces come back as PCM bytes instead of being written to ``dests``.
-    engine: str = ""
-    #: The engine's identity in the render's process (part of every cache key): such a worker
-    #: refuses the task if its own engine differs (another eSpeak NG version speaks differently).
-    identity: str = ""
-    #: Such a worker shares the cache folder: it writes pieces to ``dests``, as a local worker does.
-    shared: bool = False
 
 
 #: Most pieces in one engine call, so a very long turn still spreads over every worker.
@@ -212,10 +177,10 @@ class _Synthesis:
         if self.pool is None:
             self.pool = self.executor if self.executor is not None else _local_pool(s, self.target)
         remote = ("", "") if self.executor is None else (self.target, self.engine.identity, self.shared_cache)
-        task = _Task(tuple(_Run(tuple(texts), self.pieces[run[0]].voice, tuple(str(cache.prepare(keys[i])) for i in run))
+        task = Task(tuple(Run(tuple(texts), self.pieces[run[0]].voice, tuple(str(cache.prepare(keys[i])) for i in run))
                            for run, texts in self.batch),
                      s.sample_rate, s.fade_ms, s.trim_dbfs, s.keep_ms, s.loudness_lufs, str(cache.scratch), *remote)
-        future = self.pool.submit(_run_task, task)
+        future = self.pool.submit(run_task, task)
         self.futures[future] = [i for run, _ in self.batch for i in run]
         self.open.add(future)
         self.batch.clear()
@@ -265,7 +230,7 @@ def _local_pool(settings: Settings, target: str) -> Executor:
     # Fork on Linux: no fresh interpreter to start, and nothing unsafe is inherited (eSpeak NG is
     # loaded but never initialised in this process). Spawn elsewhere (macOS, Windows).
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    return ProcessPoolExecutor(max(1, settings.jobs), mp_context=context, initializer=_init_worker,
+    return ProcessPoolExecutor(max(1, settings.jobs), mp_context=context, initializer=init_worker,
                                initargs=(target, os.getpid()))
 
 
@@ -280,137 +245,3 @@ def lasting_workers(jobs: int, engine: str) -> Executor:
     pool = _local_pool(Settings(jobs=jobs, engine=engine), ENGINES[engine])
     finished([pool.submit(int) for _ in range(max(1, jobs))])  # forked now
     return pool
-
-
-_engine = None
-
-
-def _init_worker(target: str, parent: int) -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _die_with(parent)
-    global _engine
-    _engine = _load_engine(target)
-
-
-def prepare_worker(target: str) -> None:
-    """Load the engine ``target`` (``module:Class``) and pydub in this worker process, once: a
-    cluster's workers do it as they start, or else on their first task."""
-    from .tts.runtime import import_pydub
-
-    global _engine
-    if _engine is None:
-        _engine = _load_engine(target)
-    import_pydub()
-
-
-@functools.cache
-def _identity() -> str:
-    return _engine.info().identity
-
-
-def _load_engine(target: str):
-    import importlib
-
-    module_name, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module_name), attr)()
-
-
-_scratch: Path | None = None
-
-
-def _worker_scratch() -> Path:
-    """This worker's own folder for the engine's raw files (removed when the worker exits)."""
-    global _scratch
-    if _scratch is None:
-        import atexit
-        import shutil
-        import tempfile
-
-        _scratch = Path(tempfile.mkdtemp(prefix="audio-pipeline-worker-"))
-        atexit.register(shutil.rmtree, _scratch, True)
-    return _scratch
-
-
-def _die_with(parent: int) -> None:
-    """End this worker when the render's process ends. A pool's workers never notice their parent's
-    death on their own: killed with SIGKILL (or by the OOM killer), a render left both its workers
-    blocked on the task queue for good. Linux only (``prctl``)."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-    import signal
-
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the line above took effect
-        os._exit(1)
-
-
-def _run_task(task: _Task) -> list[int] | list[bytes]:
-    """Synthesize the task's runs, then check, trim, fade and store each piece; return the length
-    of every piece, in order (or, for a task naming its engine without sharing the cache, every
-    piece's PCM)."""
-    from .tts.engine import synthesize_runs
-    from .tts.runtime import import_pydub
-
-    import_pydub()
-    scratch = Path(task.scratch)
-    if task.engine:  # a worker of any executor: loads the engine on its first task, keeps it
-        prepare_worker(task.engine)
-        if _identity() != task.identity:
-            raise EngineError(f"a worker's speech engine ({_identity()}) is not the render's ({task.identity})",
-                              hint="install the same audio-pipeline and eSpeak NG on every machine")
-        if not task.shared:
-            scratch = _worker_scratch()
-    raws = [[scratch_file(scratch, f"{Path(d).stem}.raw.wav") for d in run.dests] for run in task.runs]
-    pieces = [piece for run, run_raws in zip(task.runs, raws) for piece in zip(run.texts, run_raws, run.dests)]
-    try:
-        synthesize_runs(_engine, [(run.texts, run.voice, [str(r) for r in run_raws])
-                                  for run, run_raws in zip(task.runs, raws)])
-        return [_finish(n, text, raw, dest, task) for n, (text, raw, dest) in enumerate(pieces)]
-    finally:
-        for _, raw, _ in pieces:
-            raw.unlink(missing_ok=True)
-
-
-def _finish(n: int, text: str, raw: Path, dest: str, task: _Task) -> int | bytes:
-    """Check that piece ``n`` holds sound, trim its silent edges, fade them, level its
-    loudness, store it; its length (or, for a task naming its engine without sharing the cache,
-    its PCM: the caller stores it)."""
-    from pydub import AudioSegment
-    from pydub.silence import detect_leading_silence
-
-    try:
-        segment = AudioSegment.from_wav(str(raw))
-    except Exception as exc:
-        raise _piece_error(n, f"the engine wrote no readable audio for {text[:40]!r} ({exc})") from None
-    segment = segment.set_channels(1).set_sample_width(2).set_frame_rate(task.sample_rate)
-    if len(segment) == 0 or segment.max_dBFS < task.trim_dbfs:  # all zeros: -inf dBFS
-        raise _piece_error(n, f"the engine returned no audio for {text[:40]!r}")
-    head = detect_leading_silence(segment, task.trim_dbfs)
-    tail = detect_leading_silence(segment.reverse(), task.trim_dbfs)
-    start = max(0, head - task.keep_ms)
-    end = len(segment) - max(0, tail - task.keep_ms)
-    segment = segment[start:end].fade_in(task.fade_ms).fade_out(task.fade_ms)
-    pcm = _levelled(segment.raw_data, task)
-    if task.engine and not task.shared:
-        return pcm
-    write_wav_atomic(Path(dest), pcm, task.sample_rate, Path(task.scratch))
-    return int(segment.frame_count())
-
-
-def _levelled(pcm: bytes, task: _Task) -> bytes:
-    """16-bit PCM levelled for the task's episode loudness (its true peak kept below full scale)."""
-    import numpy as np
-
-    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768
-    out = level(samples, task.sample_rate, piece_target(task.loudness_lufs))
-    return np.clip(np.rint(out * 32768.0), -32768, 32767).astype("<i2").tobytes()
-
-
-def _piece_error(n: int, message: str) -> EngineError:
-    error = EngineError(message)
-    error.piece = n
-    return error

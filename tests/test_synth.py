@@ -76,10 +76,10 @@ def test_progress_is_reported_as_each_task_finishes(tmp_path):
 
 
 def _fresh_worker_state():
-    from audio_pipeline import synth
+    from audio_pipeline import synth_worker
 
-    synth._engine = None
-    synth._identity.cache_clear()
+    synth_worker._engine = None
+    synth_worker._identity.cache_clear()
 
 
 def test_any_executor_gives_the_local_pools_bytes_with_audio_sent_back(tmp_path):
@@ -105,11 +105,11 @@ def test_a_worker_whose_engine_differs_refuses_the_task(tmp_path, monkeypatch):
 
     import pytest
 
-    from audio_pipeline import synth
+    from audio_pipeline import synth_worker
     from audio_pipeline.errors import EngineError
 
     _fresh_worker_state()
-    monkeypatch.setattr(synth, "_identity", lambda: "another-engine-2")
+    monkeypatch.setattr(synth_worker, "_identity", lambda: "another-engine-2")
     try:
         with ThreadPoolExecutor(1) as pool, pytest.raises(EngineError, match="same audio-pipeline and eSpeak NG"):
             render(settings(tmp_path), executor=pool)
