@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from audio_pipeline.batch import FAILED, RENDERED, SKIPPED, archive_voices, episode_slugs, find_transcripts, run_batch
+from audio_pipeline.archive import archive_voices, episode_slugs, find_transcripts
+from audio_pipeline.batch import FAILED, RENDERED, SKIPPED, run_batch
 from audio_pipeline.casting import parse_override
 from audio_pipeline.errors import TranscriptError
 from audio_pipeline.settings import Settings
