@@ -175,7 +175,7 @@ class _Synthesis:
     def _submit(self) -> None:
         s, keys, cache = self.settings, self.keys, self.cache
         if self.pool is None:
-            self.pool = self.executor if self.executor is not None else _local_pool(s, self.target)
+            self.pool = self.executor if self.executor is not None else _local_pool(s.jobs, self.target)
         remote = ("", "") if self.executor is None else (self.target, self.engine.identity, self.shared_cache)
         task = Task(tuple(Run(tuple(texts), self.pieces[run[0]].voice, tuple(str(cache.prepare(keys[i])) for i in run))
                            for run, texts in self.batch),
@@ -224,13 +224,13 @@ class _Synthesis:
                                         reused=key not in self.made))
 
 
-def _local_pool(settings: Settings, target: str) -> Executor:
-    """``settings.jobs`` worker processes on this machine, which load the engine as they start."""
+def _local_pool(jobs: int, target: str) -> Executor:
+    """``jobs`` worker processes on this machine, which load the engine ``target`` as they start."""
     preload_leveller()  # once here rather than in every worker
     # Fork on Linux: no fresh interpreter to start, and nothing unsafe is inherited (eSpeak NG is
     # loaded but never initialised in this process). Spawn elsewhere (macOS, Windows).
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    return ProcessPoolExecutor(max(1, settings.jobs), mp_context=context, initializer=init_worker,
+    return ProcessPoolExecutor(max(1, jobs), mp_context=context, initializer=init_worker,
                                initargs=(target, os.getpid()))
 
 
@@ -242,6 +242,6 @@ def lasting_workers(jobs: int, engine: str) -> Executor:
     encoded episodes."""
     from concurrent.futures import wait as finished
 
-    pool = _local_pool(Settings(jobs=jobs, engine=engine), ENGINES[engine])
+    pool = _local_pool(jobs, ENGINES[engine])
     finished([pool.submit(int) for _ in range(max(1, jobs))])  # forked now
     return pool
