@@ -135,6 +135,39 @@ def test_utterances_stream_in_order_and_the_result_takes_the_same(tmp_path):
     assert streamed == [analyse(text, "zh").say for text in texts]
 
 
+def test_a_front_end_process_that_dies_is_an_error_not_a_wait(tmp_path):
+    """Killed (say, by the OOM killer), the front end's process is replaced by the pool, but its
+    texts are lost: the render stops with one line instead of waiting for them forever."""
+    import multiprocessing
+    import os
+    import signal
+    import threading
+
+    from audio_pipeline.errors import AudioPipelineError
+    from audio_pipeline.frontend.chain import start_preparing
+
+    pieces = tuple(Piece(i, i, 0, "M", f"第{i}个熊猫在这儿。", Voice("sit/cmn"), 1, 0) for i in range(400))
+    before = set(multiprocessing.active_children())
+    outcome: list = []
+    with start_preparing(pieces, cache_dir=tmp_path, jobs=1) as preparing:
+        stream = preparing.utterances()
+        next(stream)  # the models are loaded and the first texts analysed
+        for worker in set(multiprocessing.active_children()) - before:
+            os.kill(worker.pid, signal.SIGKILL)
+
+        def drain() -> None:
+            try:
+                outcome.append(len(list(stream)))
+            except AudioPipelineError as exc:
+                outcome.append(exc)
+
+        waiter = threading.Thread(target=drain, daemon=True)
+        waiter.start()
+        waiter.join(60)
+    assert outcome and isinstance(outcome[0], AudioPipelineError), outcome
+    assert "front end" in outcome[0].one_line()
+
+
 def test_ahead_analyses_in_its_own_process_into_the_cache(tmp_path):
     """What a batch's long-lived front-end process analyses is in the cache when the render looks,
     the same as analysing it here."""

@@ -154,13 +154,17 @@ class Pending:
     def __init__(self, front: FrontEnd, keys: list[str], missing: list, jobs: int) -> None:
         self._front, self._keys, self._missing = front, keys, missing
         self._pool = self._arriving = None
+        self._workers: set = set()
         if missing and sys.platform.startswith("linux"):
             import multiprocessing
 
             workers = max(1, min(jobs, 8, -(-len(missing) // _PER_WORKER)))
+            before = set(multiprocessing.active_children())
             self._pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker)
+            self._workers = set(multiprocessing.active_children()) - before
             # In order and in small chunks: synthesis starts on the first texts while the rest are analysed.
-            self._arriving = self._pool.imap(_analyse_item, missing, chunksize=_CHUNK)
+            self._arriving = self._pool.imap(_analyse_items, [missing[i:i + _CHUNK] for i in range(0, len(missing), _CHUNK)])
+            self._ready: list[Analysis] = []
 
     @property
     def busy(self) -> bool:
@@ -175,7 +179,7 @@ class Pending:
                 if front._entry(key) is None:  # a missing item's first time: the next one analysed
                     text, lang, lex = next(missing)
                     if self._arriving is not None:
-                        front.keep([(next(self._arriving), lex)])
+                        front.keep([(self._next(), lex)])
                     else:  # not on Linux: analysed here
                         front.analyse(text, lang, lex)
                 yield front.say(key)
@@ -185,6 +189,23 @@ class Pending:
     def result(self) -> list[str]:
         """The utterances, in the order of the items (waits for the workers)."""
         return list(self.utterances())
+
+    def _next(self) -> Analysis:
+        """The next analysis from the workers. A pool whose worker dies (killed, out of memory)
+        starts another but loses its texts, and would be waited for forever: that is an error."""
+        import multiprocessing
+
+        while not self._ready:
+            try:
+                self._ready = self._arriving.next(timeout=0.5)[::-1]
+            except multiprocessing.TimeoutError:
+                if not all(worker.is_alive() for worker in self._workers):
+                    from ..errors import AudioPipelineError
+
+                    raise AudioPipelineError("the text front end's process ended before its work was done",
+                                             hint="run the same command again (what was done is cached); "
+                                                  "if it recurs, check the machine's free memory") from None
+        return self._ready.pop()
 
     def close(self) -> None:
         """Stop the workers (at once, whatever they are doing)."""
@@ -287,8 +308,8 @@ def _key(text: str, lang: str, lex: Lexicon | None) -> str:
     return f"{lang}\t{lex.identity if lex else '-'}\t{text}"
 
 
-def _analyse_item(item: tuple[str, str, Lexicon | None]) -> Analysis:
-    return analyse(*item)
+def _analyse_items(items: list[tuple[str, str, Lexicon | None]]) -> list[Analysis]:
+    return [analyse(*item) for item in items]
 
 
 def engine_text(piece: Piece) -> str:
