@@ -198,7 +198,7 @@ class _Episode:
 def _front_end_items(episode: _Episode) -> list:
     """What the front end analyses for an episode (nothing if it cannot be planned: its render
     then reports why)."""
-    from .frontend.chain import items_of
+    from .frontend.preparing import items_of
     from .pipeline import plan_render
 
     try:

@@ -20,7 +20,7 @@ from .export.manifest import build_manifest, write_manifest
 from .export.mp3_segments import EarlyEncoder
 from .export.page import write_index, write_page
 from .export.subtitles import write_srt, write_vtt
-from .frontend.chain import prepare_pieces, start_preparing
+from .frontend.preparing import prepare_pieces, start_preparing
 from .frontend.lexicon import Lexicon
 from .files import check_writable, slugify, staged_outputs, sweep_stale
 from .intro import add_intro

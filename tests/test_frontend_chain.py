@@ -106,7 +106,7 @@ def test_chain_identity_names_every_pass_with_its_version():
 
 
 def test_forked_workers_make_the_same_utterances(tmp_path):
-    from audio_pipeline.frontend.chain import prepare_pieces
+    from audio_pipeline.frontend.preparing import prepare_pieces
 
     texts = [f"第{n}个熊猫在这儿，{n * 7}%的人。" for n in range(80)]
     pieces = tuple(Piece(i, i, 0, "M", text, Voice("sit/cmn"), 1, 0) for i, text in enumerate(texts))
@@ -121,7 +121,7 @@ def test_utterances_stream_in_order_and_the_result_takes_the_same(tmp_path):
     already in the cache come in their places; the pieces' result then waits for nothing again."""
     from dataclasses import replace
 
-    from audio_pipeline.frontend.chain import start_preparing
+    from audio_pipeline.frontend.preparing import start_preparing
 
     texts = [f"第{n % 7}个熊猫在这儿。" for n in range(40)]
     pieces = tuple(Piece(i, i, 0, "M", text, Voice("sit/cmn"), 1, 0) for i, text in enumerate(texts))
@@ -144,7 +144,7 @@ def test_a_front_end_process_that_dies_is_an_error_not_a_wait(tmp_path):
     import threading
 
     from audio_pipeline.errors import AudioPipelineError
-    from audio_pipeline.frontend.chain import start_preparing
+    from audio_pipeline.frontend.preparing import start_preparing
 
     pieces = tuple(Piece(i, i, 0, "M", f"第{i}个熊猫在这儿。", Voice("sit/cmn"), 1, 0) for i in range(400))
     before = set(multiprocessing.active_children())

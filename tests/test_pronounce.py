@@ -6,7 +6,8 @@ import json
 
 from hypothesis import given, settings, strategies as st
 
-from audio_pipeline.frontend.chain import FrontEnd, prepare_pieces
+from audio_pipeline.frontend.chain import FrontEnd
+from audio_pipeline.frontend.preparing import prepare_pieces
 from audio_pipeline.frontend.lexicon import Lexicon
 from audio_pipeline.frontend.pronounce import Speech, pronounce
 from audio_pipeline.model import Metadata, Paragraph, Speaker, Transcript, Turn, Voice

@@ -12,8 +12,9 @@ from __future__ import annotations
 from concurrent.futures import Future
 from pathlib import Path
 
-from .chain import Analysis, FrontEnd, _init_worker, analyse
+from .chain import Analysis, FrontEnd, analyse
 from .lexicon import Lexicon
+from .preparing import init_worker
 
 Item = tuple[str, str, "Lexicon | None"]
 
@@ -41,7 +42,7 @@ class Ahead:
                 from concurrent.futures import ProcessPoolExecutor
 
                 self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_init_worker)
+                                                 initializer=init_worker)
             self._pending[name] = (self._pool.submit(_analyse_all, missing), missing)
         except Exception:  # noqa: BLE001 - a broken pool: the renders analyse for themselves
             self._broken = True

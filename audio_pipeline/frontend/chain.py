@@ -3,8 +3,8 @@
 ``analyse(text, lang, lexicon)`` runs the chain over one piece's text: the lexicon claims the user's
 words first, then numbers are written out, the rest is cut into words, symbols between Chinese
 words are said in Chinese, Hanzi get their readings, what eSpeak NG cannot say is respelt, and the
-tokens are joined into the engine's utterance. The same function serves a render
-(:func:`prepare_pieces`) and ``audio-pipeline pronounce``.
+tokens are joined into the engine's utterance. The same function serves a render (in processes of
+its own: :mod:`.preparing`) and ``audio-pipeline pronounce``.
 
 What the chain computes is kept in ``<cache>/frontend/``, keyed by the text, the voice's language,
 the lexicon in effect and the chain's names and versions, so a warm render loads neither the
@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..model import Piece
 from . import blindspots, lexicon, numbers, readings, symbols, utterance, words
 from .lexicon import Lexicon
 from .tokens import Draft, Token, voice_language
+
+if TYPE_CHECKING:
+    from .preparing import Pending
 
 #: The passes, in the order they run.
 PASSES = (lexicon, numbers, words, symbols, readings, blindspots)
@@ -89,6 +91,8 @@ class FrontEnd:
         What is not cached is analysed in up to ``jobs`` forked processes (Linux), so this process
         never loads the readings' models (the synthesis workers forked from it later stay small)
         and is free to prepare the rest of the render meanwhile."""
+        from .preparing import Pending
+
         return Pending(self, [_key(*item) for item in items], self.missing(items), jobs)
 
     def missing(self, items: list[tuple[str, str, Lexicon | None]]) -> list[tuple[str, str, Lexicon | None]]:
@@ -147,158 +151,6 @@ class FrontEnd:
         return self._dir / digest[:2] / f"{digest[2:32]}.json"
 
 
-class Pending:
-    """Utterances being worked out (:meth:`FrontEnd.start`); a context manager that stops the
-    workers if the render ends before they are all taken."""
-
-    def __init__(self, front: FrontEnd, keys: list[str], missing: list, jobs: int) -> None:
-        self._front, self._keys, self._missing = front, keys, missing
-        self._pool = self._arriving = None
-        self._workers: set = set()
-        if missing and sys.platform.startswith("linux"):
-            import multiprocessing
-
-            workers = max(1, min(jobs, 8, -(-len(missing) // _PER_WORKER)))
-            before = set(multiprocessing.active_children())
-            self._pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker)
-            self._workers = set(multiprocessing.active_children()) - before
-            # In order and in small chunks: synthesis starts on the first texts while the rest are analysed.
-            self._arriving = self._pool.imap(_analyse_items, [missing[i:i + _CHUNK] for i in range(0, len(missing), _CHUNK)])
-            self._ready: list[Analysis] = []
-
-    @property
-    def busy(self) -> bool:
-        """Whether the models are being loaded and texts analysed elsewhere right now."""
-        return self._pool is not None
-
-    def utterances(self) -> Iterator[str]:
-        """The utterances, in the order of the items, each as soon as it is known."""
-        front, missing = self._front, iter(self._missing)
-        try:
-            for key in self._keys:
-                if front._entry(key) is None:  # a missing item's first time: the next one analysed
-                    text, lang, lex = next(missing)
-                    if self._arriving is not None:
-                        front.keep([(self._next(), lex)])
-                    else:  # not on Linux: analysed here
-                        front.analyse(text, lang, lex)
-                yield front.say(key)
-        finally:
-            self.close()
-
-    def result(self) -> list[str]:
-        """The utterances, in the order of the items (waits for the workers)."""
-        return list(self.utterances())
-
-    def _next(self) -> Analysis:
-        """The next analysis from the workers. A pool whose worker dies (killed, out of memory)
-        starts another but loses its texts, and would be waited for forever: that is an error."""
-        import multiprocessing
-
-        while not self._ready:
-            try:
-                self._ready = self._arriving.next(timeout=0.5)[::-1]
-            except multiprocessing.TimeoutError:
-                if not all(worker.is_alive() for worker in self._workers):
-                    from ..errors import AudioPipelineError
-
-                    raise AudioPipelineError("the text front end's process ended before its work was done",
-                                             hint="run the same command again (what was done is cached); "
-                                                  "if it recurs, check the machine's free memory") from None
-        return self._ready.pop()
-
-    def close(self) -> None:
-        """Stop the workers (at once, whatever they are doing)."""
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
-
-    def __enter__(self) -> Pending:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-class Preparing:
-    """Pieces whose utterances the front end is working out (:func:`start_preparing`)."""
-
-    def __init__(self, pieces: tuple[Piece, ...], front: FrontEnd, pending: Pending) -> None:
-        self._pieces, self._front, self._pending = pieces, front, pending
-        self._said: list[str] = []
-        self._stream = self._taken()
-
-    @property
-    def busy(self) -> bool:
-        """Whether the front end is analysing in other processes right now."""
-        return self._pending.busy
-
-    def utterances(self) -> Iterator[str]:
-        """Each piece's utterance, in order, as soon as it is known: one stream, whose utterances a
-        later :meth:`result` does not wait for again."""
-        return self._stream
-
-    def result(self) -> tuple[Piece, ...]:
-        """Every piece with ``say``, its utterance (waits for the front end; keeps its cache)."""
-        for _ in self._stream:
-            pass
-        return tuple(replace(p, say=say) for p, say in zip(self._pieces, self._said, strict=True))
-
-    def _taken(self) -> Iterator[str]:
-        for say in self._pending.utterances():
-            self._said.append(say)
-            yield say
-        self._front.save()
-
-    def __enter__(self) -> Preparing:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._pending.close()
-
-
-def start_preparing(pieces: tuple[Piece, ...], lexicons: dict[str, Lexicon] | None = None,
-                    cache_dir: Path | None = None, jobs: int = 1) -> Preparing:
-    """Start the front end on every piece, for its voice's language and its speaker's lexicon
-    (``lexicons`` by speaker code), and return at once: :meth:`Preparing.result` has the pieces."""
-    front = FrontEnd(cache_dir)
-    return Preparing(pieces, front, front.start(items_of(pieces, lexicons), jobs))
-
-
-def items_of(pieces: tuple[Piece, ...], lexicons: dict[str, Lexicon] | None = None) -> list[tuple[str, str, Lexicon | None]]:
-    """What the front end analyses for each piece: ``(text, its voice's language, its speaker's lexicon)``."""
-    lexicons = lexicons or {}
-    return [(p.text, voice_language(p.voice.voice_id), lexicons.get(p.speaker)) for p in pieces]
-
-
-def prepare_pieces(pieces: tuple[Piece, ...], lexicons: dict[str, Lexicon] | None = None,
-                   cache_dir: Path | None = None, jobs: int = 1) -> tuple[Piece, ...]:
-    """Every piece with ``say``, its utterance: the front end run for its voice's language and its
-    speaker's lexicon (``lexicons`` by speaker code), in ``jobs`` processes when there is much to do."""
-    with start_preparing(pieces, lexicons, cache_dir, jobs) as preparing:
-        return preparing.result()
-
-
-#: Texts to analyse per worker process: loading the models costs a process about 1 s of CPU, a
-#: text about 1 ms, so a second process pays only for a thousand texts or more.
-_PER_WORKER = 1000
-#: Texts a worker sends back at a time: the first reach synthesis after about 10 ms of analysis.
-_CHUNK = 8
-
-
-def _init_worker() -> None:
-    """A front-end worker: Ctrl-C is the render's to handle, and g2pM's matrix products run on one
-    thread (BLAS's own threads only spin against the render's other processes; the command line
-    also asks OpenBLAS for one thread before NumPy loads, which spares the idle thread's spinning)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
-
-
 def _row(token: Token) -> list:
     """A token as the cache keeps it (``dataclasses.astuple`` deep-copies: ten times slower)."""
     return [token.start, token.end, token.text, token.kind, token.say, token.reading, list(token.syllables), token.by]
@@ -308,11 +160,7 @@ def _key(text: str, lang: str, lex: Lexicon | None) -> str:
     return f"{lang}\t{lex.identity if lex else '-'}\t{text}"
 
 
-def _analyse_items(items: list[tuple[str, str, Lexicon | None]]) -> list[Analysis]:
-    return [analyse(*item) for item in items]
-
-
 def engine_text(piece: Piece) -> str:
     """What the engine is given for a piece: its ``say``, or the front end's utterance of its text
-    (no lexicon) when the piece was planned without :func:`prepare_pieces`."""
+    (no lexicon) when the piece was planned without :func:`.preparing.prepare_pieces`."""
     return piece.say or analyse(piece.text, voice_language(piece.voice.voice_id)).say
