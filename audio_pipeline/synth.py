@@ -16,7 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 
 from .cache import PieceCache, write_wav_atomic
@@ -38,28 +38,29 @@ RUN_LIMIT = 24
 def runs_of(pieces: tuple[Piece, ...]) -> list[list[int]]:
     """Indices of the pieces grouped into engine runs: consecutive pieces of one turn, at most
     ``RUN_LIMIT`` of them."""
-    runs: list[list[int]] = []
-    for i, piece in enumerate(pieces):
-        if runs and _continues(pieces[runs[-1][-1]], piece, len(runs[-1])):
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    return runs
+    return [run for run, _ in _runs(pieces, (p.text for p in pieces))]
 
 
-def _continues(last: Piece, piece: Piece, size: int) -> bool:
-    """Whether ``piece`` joins the run that ends with ``last`` and holds ``size`` pieces."""
-    return last.turn == piece.turn and last.voice == piece.voice and size < RUN_LIMIT
+def _runs(pieces: tuple[Piece, ...], texts: Iterable[str]) -> Iterator[tuple[list[int], list[str]]]:
+    """The runs of :func:`runs_of` with their pieces' texts, each as soon as the texts that close it
+    have arrived (a run ends at its ``RUN_LIMIT``-th piece, or when the next one starts another)."""
+    run: list[int] = []
+    said: list[str] = []
+    for i, text in enumerate(texts):
+        last = pieces[run[-1]] if run else None
+        if last and not (last.turn == pieces[i].turn and last.voice == pieces[i].voice and len(run) < RUN_LIMIT):
+            yield run, said
+            run, said = [], []
+        run.append(i)
+        said.append(text)
+    if run:
+        yield run, said
 
 
 def piece_keys(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings) -> list[str]:
     """The cache key of every piece (chained within its run when the engine carries state over)."""
-    keys = [""] * len(pieces)
-    for run in runs_of(pieces):
-        for i, key in zip(run, _run_keys([pieces[i] for i in run], [engine_text(pieces[i]) for i in run],
-                                         engine, settings)):
-            keys[i] = key
-    return keys
+    return [key for run, texts in _runs(pieces, map(engine_text, pieces))
+            for key in _run_keys([pieces[i] for i in run], texts, engine, settings)]
 
 
 def _run_keys(run: list[Piece], texts: list[str], engine: EngineInfo, settings: Settings) -> list[str]:
@@ -85,15 +86,7 @@ def synthesize(pieces: tuple[Piece, ...], engine: EngineInfo, settings: Settings
     """
     work = _Synthesis(pieces, engine, settings, cache, progress, on_ready, executor, shared_cache)
     try:
-        run: list[int] = []
-        texts: list[str] = []
-        for i, text in enumerate(says if says is not None else map(engine_text, pieces)):
-            if run and not _continues(pieces[run[-1]], pieces[i], len(run)):
-                work.plan(run, texts)
-                run, texts = [], []
-            run.append(i)
-            texts.append(text)
-        if run:
+        for run, texts in _runs(pieces, says if says is not None else map(engine_text, pieces)):
             work.plan(run, texts)
         return work.finish()
     finally:
@@ -116,6 +109,7 @@ class _Synthesis:
         self.waiting: dict[str, list[int]] = {}  # pieces not yet reported, by key
         self.deferred: list[str] = []  # found in the cache before any worker started
         self.batch: list[tuple[list[int], list[str]]] = []  # runs (pieces, utterances) of the next task
+        self.batched = 0  # pieces in it
         self.futures: dict = {}  # every task handed out: its pieces
         self.open: set = set()  # tasks whose pieces are not stored yet
         self.pool: Executor | None = None
@@ -134,16 +128,18 @@ class _Synthesis:
                 self.known[keys[i]] = f
                 (self.deferred.append if self.pool is None else self._ready)(keys[i])
         if self.engine.stateful:  # a missing piece means replaying its whole run
-            missing = run if any(f is None for f in frames) and keys[run[-1]] not in self.scheduled else []
+            replay = any(f is None for f in frames) and keys[run[-1]] not in self.scheduled
+            missing = list(zip(run, texts)) if replay else []
         else:
-            missing = [i for i, f in zip(run, frames) if f is None and keys[i] not in self.scheduled]
+            missing = [(i, t) for i, t, f in zip(run, texts, frames) if f is None and keys[i] not in self.scheduled]
         self.done += len(run) - len(missing)
         if missing:
-            if sum(len(r) for r, _ in self.batch) + len(missing) > RUN_LIMIT:
+            if self.batched + len(missing) > RUN_LIMIT:
                 self._submit()
-            self.batch.append((missing, [texts[run.index(i)] for i in missing]))
-            self.scheduled.update(keys[i] for i in missing)
-            if sum(len(r) for r, _ in self.batch) == RUN_LIMIT:
+            self.batch.append(([i for i, _ in missing], [t for _, t in missing]))
+            self.batched += len(missing)
+            self.scheduled.update(keys[i] for i, _ in missing)
+            if self.batched == RUN_LIMIT:
                 self._submit()
 
     def finish(self) -> tuple[PieceAudio, ...]:
@@ -184,6 +180,7 @@ class _Synthesis:
         self.futures[future] = [i for run, _ in self.batch for i in run]
         self.open.add(future)
         self.batch.clear()
+        self.batched = 0
         while self.deferred:  # only now, with the workers started: this may start threads
             self._ready(self.deferred.pop())
         self._collect(block=False)

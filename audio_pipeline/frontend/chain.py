@@ -97,12 +97,16 @@ class FrontEnd:
 
     def missing(self, items: list[tuple[str, str, Lexicon | None]]) -> list[tuple[str, str, Lexicon | None]]:
         """The items (once each) whose analysis is not cached."""
-        return list(dict.fromkeys(item for item in items if self._entry(_key(*item)) is None))
+        return list(dict.fromkeys(item for item in items if not self.knows(_key(*item))))
 
     def keep(self, analyses: list[tuple[Analysis, Lexicon | None]]) -> None:
         """Remember analyses made elsewhere (another process's), each with its lexicon; :meth:`save` stores them."""
         for analysis, lex in analyses:
             self._keep(analysis, lex)
+
+    def knows(self, key: str) -> bool:
+        """Whether the item of this key is cached or kept."""
+        return self._entry(key) is not None
 
     def say(self, key: str) -> str:
         """The utterance of a cached or kept item, by its key."""

@@ -36,7 +36,7 @@ class Pending:
             self._pool = multiprocessing.get_context("fork").Pool(workers, initializer=init_worker)
             self._workers = set(multiprocessing.active_children()) - before
             # In order and in small chunks: synthesis starts on the first texts while the rest are analysed.
-            self._arriving = self._pool.imap(_analyse_items, [missing[i:i + _CHUNK] for i in range(0, len(missing), _CHUNK)])
+            self._arriving = self._pool.imap(analyse_all, [missing[i:i + _CHUNK] for i in range(0, len(missing), _CHUNK)])
             self._ready: list[Analysis] = []
 
     @property
@@ -49,7 +49,7 @@ class Pending:
         front, missing = self._front, iter(self._missing)
         try:
             for key in self._keys:
-                if front._entry(key) is None:  # a missing item's first time: the next one analysed
+                if not front.knows(key):  # a missing item's first time: the next one analysed
                     text, lang, lex = next(missing)
                     if self._arriving is not None:
                         front.keep([(self._next(), lex)])
@@ -172,5 +172,6 @@ def init_worker() -> None:
     threadpool_limits(1)
 
 
-def _analyse_items(items: list[tuple[str, str, Lexicon | None]]) -> list[Analysis]:
+def analyse_all(items: list[tuple[str, str, Lexicon | None]]) -> list[Analysis]:
+    """:func:`.chain.analyse` of every ``(text, lang, lexicon)``: what a front-end worker does with a task."""
     return [analyse(*item) for item in items]
