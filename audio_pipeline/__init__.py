@@ -17,7 +17,7 @@ _EXPORTS = {
     "AudioPipelineError": "errors", "CastingError": "errors", "EngineError": "errors", "ExportError": "errors",
     "TranscriptError": "errors", "Settings": "settings", "Plan": "pipeline", "RenderResult": "pipeline",
     "prepare": "pipeline", "render": "pipeline", "preview": "pipeline", "cast_voices": "casting",
-    "load_casting": "casting", "find_chapters": "transcript", "parse_transcript": "transcript",
+    "load_casting": "voices_file", "find_chapters": "transcript", "parse_transcript": "transcript",
     "read_transcript": "transcript",
 }
 __all__ = sorted(_EXPORTS)

@@ -12,8 +12,6 @@ unchanged and whose files all exist is skipped.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import sys
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -23,11 +21,12 @@ from pathlib import Path
 from typing import Protocol
 
 from .archive import STATE_FILE, archive_voices, episode_slugs, find_transcripts, fingerprint, read_state, write_state
-from .casting import load_casting
+from .episode_worker import few_malloc_arenas, in_episode_worker, local_episodes, synthesis_workers
 from .errors import AudioPipelineError
 from .files import check_writable
 from .frontend.ahead import Ahead
 from .settings import Settings
+from .voices_file import load_casting
 
 RENDERED, SKIPPED, FAILED = "rendered", "unchanged", "failed"
 
@@ -81,7 +80,7 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
     is skipped. With an ``executor`` (a cluster's), ``at_once`` episodes are rendered side by side
     (each in a thread of this process), so that a cluster has work from the next episode while
     this one is laid out and written. Without one, episodes are rendered side by side in
-    ``settings.jobs`` worker processes (:func:`_local_episodes`), each with its share of the cores:
+    ``settings.jobs`` worker processes (:func:`.episode_worker.local_episodes`), each with its share of the cores:
     an episode's serial parts (parsing, the front end's start, the last encodes, the tags) then
     overlap another's synthesis. ``shared_cache``: the executor's workers see this machine's cache
     folder (a cluster started here). ``encoder`` runs the MP3 segment encodes (default: threads of the
@@ -93,7 +92,7 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
 
     paths = find_transcripts(spec)
     slugs = episode_slugs(paths)
-    _few_malloc_arenas()
+    few_malloc_arenas()
     casting = load_casting(settings.voices) if settings.voices else None
     engine = load_engine(settings.engine).info()
     check_writable(settings.out_dir)
@@ -110,7 +109,7 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
     state = read_state(state_path)
     base = replace(settings, voices_explicit=False)  # one casting file covers the whole archive
     if executor is None:
-        pool, workers = _local_episodes(settings, len(paths))
+        pool, workers = local_episodes(settings, len(paths))
         base = replace(base, jobs=max(1, settings.jobs // workers))  # the cores shared out
         # Outcomes are taken in the transcripts' order: with only one episode queued per worker, a
         # worker done early would wait for a slower one's episode to be taken.
@@ -208,79 +207,6 @@ def _front_end_items(episode: _Episode) -> list:
     return items_of(pieces, plan.lexicons)
 
 
-def _local_episodes(settings: Settings, episodes: int) -> tuple[Executor | None, int]:
-    """The worker processes that render a local batch's episodes side by side, and how many: one
-    episode per core, each with its share of the cores (with every core each, 40 episodes on 2
-    cores took 3% less time but their peak memory, summed over the processes, doubled). None (one
-    episode at a time, with every core) when there is one core or one episode. The processes are spawned, not
-    forked: this process runs the display's threads, and a fork copies none of them but keeps
-    whatever lock they held."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    workers = min(settings.jobs, episodes)
-    if workers < 2:
-        return None, 1
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker, initargs=(settings.engine, max(1, settings.jobs // workers)))
-    for _ in range(workers):  # started now: they load while the front end loads its models
-        pool.submit(int)
-    return pool, workers
-
-
-#: An episode worker's synthesis workers, which serve all its episodes (:func:`_start_worker`),
-#: and what starts them again.
-_synthesis: Executor | None = None
-_synthesis_args: tuple[int, str] = (1, "pyttsx3")
-
-
-def _start_worker(engine: str, jobs: int) -> None:
-    """An episode worker: start its ``jobs`` synthesis workers first, while it is small, then load
-    what every render needs (the pipeline, the engine's description, what levelling and the cover
-    use), not in its first episode."""
-    global _synthesis_args
-    _few_malloc_arenas()
-    _synthesis_args = (jobs, engine)
-    _lasting_workers()
-    from .export.cover import face_index, font_characters
-    from .loudness import preload
-    from .pipeline import render  # noqa: F401
-    from .tts.engine import load_engine
-
-    load_engine(engine).info()
-    preload()
-    font_characters(face_index("zh"))  # the face most covers are set in
-
-
-def _lasting_workers() -> Executor:
-    """The episode worker's synthesis workers: those it has, or new ones if one of them died (a
-    crash fails the episode it happened in, as it would with a render's own workers, not the next)."""
-    global _synthesis
-    from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing.util import Finalize
-
-    from .synth import lasting_workers
-
-    if _synthesis is not None:
-        try:
-            _synthesis.submit(int).result()
-            return _synthesis
-        except BrokenProcessPool:
-            _synthesis.shutdown(wait=True)
-    _synthesis = lasting_workers(*_synthesis_args)
-    Finalize(_synthesis, _synthesis.shutdown, exitpriority=10)  # as this worker ends (atexit is not run)
-    return _synthesis
-
-
-def _few_malloc_arenas() -> None:
-    """Cap glibc at two malloc arenas. It gives each new thread an arena of its own and keeps them
-    all, and every episode starts encoder threads: over 14 episodes this process grew from 42 to
-    54 MB while its Python heap stayed at 5 MB (tracemalloc); with two arenas, 29 to 31 MB."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None).mallopt(-8, 2)  # M_ARENA_MAX
-
-
 def _done(value) -> Future:
     future: Future = Future()
     future.set_result(value)
@@ -313,8 +239,8 @@ def _render_one(render: Callable, settings: Settings, voice: tuple[str, ...], pi
                 executor, encoder, shared_cache: bool = False) -> tuple[EpisodeOutcome, list[str]]:
     """Render one episode; keep only its figures and file names (not its timeline), or its error
     as one line."""
-    if executor is None and _synthesis is not None:  # in an episode worker
-        executor, shared_cache = _lasting_workers(), True
+    if executor is None and in_episode_worker():
+        executor, shared_cache = synthesis_workers(), True
     try:
         result = render(settings, voice_overrides=voice, progress=pieces, executor=executor, encoder=encoder,
                         shared_cache=shared_cache, folder=False)

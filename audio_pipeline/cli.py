@@ -1,12 +1,10 @@
 """The ``audio-pipeline`` command: options → Settings → library call; errors → one line + exit code.
 
-Lines of text go out through typer (click): colour on a terminal, plain otherwise. rich, which takes
-50 ms to import, is loaded only for what needs it: tables and the progress bar on a terminal.
+What it shows while it works (messages, progress, tables) is :mod:`.display`'s.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 
@@ -20,26 +18,13 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
+from .display import BatchDisplay, ProgressBar, console, inspect_tables, say
 from .errors import AudioPipelineError
 from .settings import Settings, default_cache_dir, example_transcript
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Turn a written multi-speaker discussion into a podcast episode.")
 _debug = False
-
-
-def _say(text: str, *, mark: str = "", colour: str = "", err: bool = False) -> None:
-    """One line: ``mark`` (in ``colour`` on a terminal), a space, then ``text`` as it is."""
-    if mark:
-        text = f"{typer.style(mark, fg=colour) if colour else mark} {text}"
-    typer.echo(text, err=err)
-
-
-@functools.cache
-def _console():
-    from rich.console import Console
-
-    return Console(soft_wrap=True)
 
 
 TranscriptArg = Annotated[Optional[Path], typer.Argument(help="Transcript file (default: the bundled example).",
@@ -62,34 +47,6 @@ LoudnessOpt = Annotated[float, typer.Option("--loudness", min=-36, max=-14, meta
                                             help="Loudness of every voice and of the episode (EBU R128).")]
 VoiceOpt = Annotated[Optional[list[str]], typer.Option("--voice", help="Override one speaker: "
                                                                          "SPEAKER=VOICE_ID[+VARIANT][,rate=..,pitch=..]. Repeatable.")]
-
-
-class _ProgressBar:
-    """A synthesis progress bar on a terminal, shown from the first report (nothing otherwise)."""
-
-    def __init__(self) -> None:
-        self._bar = None
-        self._task = None
-
-    def __enter__(self) -> _ProgressBar:
-        return self
-
-    def update(self, done: int, total: int) -> None:
-        if done == total and self._bar is None or not sys.stderr.isatty():
-            return
-        if self._bar is None:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self._bar = Progress(TextColumn("[bold]Synthesizing"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=Console(stderr=True), transient=True)
-            self._bar.start()
-            self._task = self._bar.add_task("synth", total=total)
-        self._bar.update(self._task, completed=done, total=total)
-
-    def __exit__(self, *exc) -> None:
-        if self._bar is not None:
-            self._bar.stop()
 
 
 def _settings(transcript: Path | None, voices: Path | None, **kw) -> Settings:
@@ -139,76 +96,23 @@ def render(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Vo
     from .pipeline import render as run
 
     try:
-        with _ProgressBar() as bar:
+        with ProgressBar() as bar:
             result = run(settings, voice_overrides=tuple(voice or ()), recast=recast, progress=bar.update)
     except KeyboardInterrupt:
-        _say("interrupted: the pieces synthesized so far are cached; run the same command again to resume", err=True)
+        say("interrupted: the pieces synthesized so far are cached; run the same command again to resume", err=True)
         raise typer.Exit(130) from None
     for warning in result.warnings:
-        _say(warning, mark="warning:", colour="yellow", err=True)
+        say(warning, mark="warning:", colour="yellow", err=True)
     t = result.timeline
     minutes, seconds = divmod(t.duration_ms // 1000, 60)
-    _say(f"{result.episode}  ({minutes}:{seconds:02d}, {len(t.transcript.speakers)} speakers, {len(t.chapters)} chapters)",
+    say(f"{result.episode}  ({minutes}:{seconds:02d}, {len(t.transcript.speakers)} speakers, {len(t.chapters)} chapters)",
          mark="✓", colour="green")
     others = [f for key, f in result.files.items() if key not in ("episode", "clips")]
-    _say(f"  also {', '.join(others)} and {result.manifest.name} in {result.episode.parent}")
+    say(f"  also {', '.join(others)} and {result.manifest.name} in {result.episode.parent}")
     if "clips" in result.files:
-        _say(f"  {len(result.files['clips'])} clips in {result.episode.parent / Path(result.files['clips'][0]).parent}")
-    _say(f"  pieces: {result.pieces_synthesized} synthesized, {result.pieces_reused} reused")
-    _say(f"  podcast feed of every episode in the folder: {result.episode.parent / 'feed.xml'}")
-
-
-class _BatchDisplay:
-    """Progress across a batch: on a terminal, bars for episodes (with time left) and the current
-    episode's pieces; otherwise one plain line per finished episode."""
-
-    def __init__(self) -> None:
-        self._bar = None
-        self._total = 0
-        self._done = 0
-        self._synthesized = 0
-
-    def __enter__(self) -> _BatchDisplay:
-        if sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeElapsedColumn, TimeRemainingColumn)
-
-            self._bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
-                                 TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-                                 console=Console(stderr=True), transient=True)
-            self._bar.start()
-            self._episodes = self._bar.add_task("Episodes", total=1, count="")
-            self._pieces = self._bar.add_task("Pieces", total=1, count="")
-        return self
-
-    def episode_started(self, number: int, total: int, source: Path) -> None:
-        self._total = total
-        if self._bar is not None:
-            self._bar.update(self._pieces, description=f"{source.name[:30]}", completed=0, total=1, count="")
-            self._bar.update(self._episodes, total=total, count=f"{self._done}/{total}")
-
-    def pieces(self, done: int, total: int) -> None:
-        if self._bar is not None:
-            self._bar.update(self._pieces, completed=done, total=max(total, 1), count=f"{done}/{total}")
-            self._bar.update(self._episodes, completed=self._done + done / max(total, 1))
-
-    def episode_finished(self, outcome) -> None:
-        self._done += 1
-        self._synthesized += outcome.pieces_synthesized
-        if self._bar is not None:
-            self._bar.update(self._episodes, completed=self._done,
-                             count=f"{self._done}/{self._total}, {self._synthesized} pieces synthesized")
-        else:
-            what = outcome.error if outcome.error else \
-                f"{outcome.status}, {outcome.pieces_synthesized} pieces synthesized, {outcome.pieces_reused} reused"
-            _say(f"[{self._done}/{self._total}] {outcome.slug}: {what}", err=True)
-        if outcome.error and self._bar is not None:
-            self._bar.console.print(f"[red]failed:[/] {outcome.error}", highlight=False, markup=True)
-
-    def __exit__(self, *exc) -> None:
-        if self._bar is not None:
-            self._bar.stop()
+        say(f"  {len(result.files['clips'])} clips in {result.episode.parent / Path(result.files['clips'][0]).parent}")
+    say(f"  pieces: {result.pieces_synthesized} synthesized, {result.pieces_reused} reused")
+    say(f"  podcast feed of every episode in the folder: {result.episode.parent / 'feed.xml'}")
 
 
 @app.command()
@@ -237,7 +141,7 @@ def batch(transcripts: Annotated[str, typer.Argument(help="A folder (its *.txt *
                          cache_dir=cache_dir or default_cache_dir(), **extra)
     describe_early(settings.engine)
     try:
-        with cluster_executor(cluster, settings.engine) as executor, _BatchDisplay() as display:
+        with cluster_executor(cluster, settings.engine) as executor, BatchDisplay() as display:
             # A cluster's workers encode too; a local one's share this machine's cores with this
             # process, so shipping samples to them would only add copies.
             here = bool(cluster) and cluster.startswith("local:")
@@ -247,7 +151,7 @@ def batch(transcripts: Annotated[str, typer.Argument(help="A folder (its *.txt *
             result = run_batch(transcripts, settings, executor=executor, progress=display, at_once=at_once,
                                encoder=remote, shared_cache=here)
     except KeyboardInterrupt:
-        _say("interrupted: finished episodes are kept and pieces are cached; run the same command again to resume",
+        say("interrupted: finished episodes are kept and pieces are cached; run the same command again to resume",
              err=True)
         raise typer.Exit(130) from None
     table = Table("episode", "duration", "chapters", "synthesized", "reused", "status", title="Batch")
@@ -256,18 +160,18 @@ def batch(transcripts: Annotated[str, typer.Argument(help="A folder (its *.txt *
         table.add_row(o.slug, f"{minutes}:{seconds:02d}" if o.duration_ms else "—", str(o.chapters or "—"),
                       str(o.pieces_synthesized), str(o.pieces_reused),
                       "[red]failed[/]" if o.status == FAILED else o.status)
-    _console().print(table)
+    console().print(table)
     warnings = list(dict.fromkeys(f"{o.slug}: {w}" for o in result.outcomes for w in o.warnings))
     for warning in warnings[:10]:
-        _say(warning, mark="warning:", colour="yellow", err=True)
+        say(warning, mark="warning:", colour="yellow", err=True)
     if len(warnings) > 10:
-        _say(f"and {len(warnings) - 10} more", mark="warning:", colour="yellow", err=True)
+        say(f"and {len(warnings) - 10} more", mark="warning:", colour="yellow", err=True)
     for o in result.failed:
-        _say(o.error, mark="error:", colour="red", err=True)
+        say(o.error, mark="error:", colour="red", err=True)
     done = len(result.outcomes) - len(result.failed)
     if result.feed:
-        _say(f"podcast feed of every episode in the folder: {result.feed}")
-    _say(f"{done} of {len(result.outcomes)} episodes in {settings.out_dir}", mark="✓" if not result.failed else "✗",
+        say(f"podcast feed of every episode in the folder: {result.feed}")
+    say(f"{done} of {len(result.outcomes)} episodes in {settings.out_dir}", mark="✓" if not result.failed else "✗",
          colour="green" if not result.failed else "red")
     if result.failed:
         raise typer.Exit(BATCH_FAILED)
@@ -296,41 +200,7 @@ def inspect(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: V
 
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
         return
-    _inspect_tables(plan, doc)
-
-
-def _inspect_tables(plan, doc: dict) -> None:
-    from rich.table import Table
-
-    meta = plan.transcript.metadata
-    out = _console()
-    out.print(f"[bold]{meta.title}[/]  {meta.show}  {meta.date}  ({meta.language})", highlight=False)
-    out.print(f"format: {doc['format']}  encoding: {doc['encoding']}  language: {doc['language']}", highlight=False)
-    speakers = Table("code", "name", "role", "turns", "words", "voice", title="Speakers")
-    for s in doc["speakers"]:
-        code = s["code"] + (f" ({', '.join(s['aliases'])})" if s["aliases"] else "")
-        speakers.add_row(code, plan.names[s["code"]], s["role"], str(s["turns"]), str(s["words"]), s["voice"])
-    out.print(speakers)
-    turns = Table("#", "speaker", "line", "time", "spoken text", title="Turns")
-    for t in doc["turns"]:
-        text = t["text"].replace("\n", " ")
-        turns.add_row(str(t["index"]), t["speaker"], str(t["line"]),
-                      "" if t["source_time"] is None else f"{t['source_time']:g}",
-                      text if len(text) <= 70 else text[:69] + "…")
-    out.print(turns)
-    chapters = Table("#", "title", "asked by", "line", "~s", title="Chapters")
-    for c in doc["chapters"]:
-        line = plan.transcript.turns[c["first_turn"]].paragraphs[c["first_paragraph"]].line
-        asked = plan.names.get(c["asked_by"], "—") if c["asked_by"] else "—"
-        chapters.add_row(str(c["index"]), c["title"], asked, str(line), f"{c['estimated_seconds']:.0f}")
-    out.print(chapters)
-    if doc["stage_directions"]:
-        stages = Table("line", "stage direction", title="Stage directions (not spoken)")
-        for d in doc["stage_directions"]:
-            stages.add_row(str(d["line"]), d["text"])
-        out.print(stages)
-    for warning in doc["warnings"]:
-        _say(warning, mark="warning:", colour="yellow", err=True)
+    inspect_tables(plan, doc)
 
 
 @app.command()
@@ -349,11 +219,11 @@ def voices(lang: Annotated[Optional[str], typer.Option("--lang", help="Only voic
         if wanted is None or v.id in wanted:
             table.add_row(v.id, v.name, ", ".join(v.languages), v.gender or "")
             shown += 1
-    _console().print(table)
+    console().print(table)
     stable = [v for v in info.variants if v not in info.unstable_variants]
-    _say(f"{shown} voices. Variants (voices.toml 'variant'): {', '.join(stable)}")
+    say(f"{shown} voices. Variants (voices.toml 'variant'): {', '.join(stable)}")
     if info.unstable_variants:
-        _say(f"Breathy variants, not reproducible: {', '.join(info.unstable_variants)}")
+        say(f"Breathy variants, not reproducible: {', '.join(info.unstable_variants)}")
 
 
 @app.command()
@@ -361,7 +231,7 @@ def cast(transcript: TranscriptArg = None, voices: VoicesOpt = None, voice: Voic
          recast: Annotated[Optional[int], typer.Option("--recast")] = None,
          input_format: InputFormatOpt = None, encoding: EncodingOpt = None) -> None:
     """Print a commented casting file for TRANSCRIPT's speakers (edit it, pass it back with --voices)."""
-    from .casting import casting_file_text
+    from .voices_file import casting_file_text
     from .pipeline import prepare
 
     plan = prepare(_settings(transcript, voices, input_format=input_format, encoding=encoding),
@@ -382,7 +252,7 @@ def preview(speaker: Annotated[str, typer.Argument(help="Speaker code, e.g. JG."
 
     path = run(_settings(transcript, voices, out_dir=out_dir, input_format=input_format, encoding=encoding), speaker,
                voice_overrides=tuple(voice or ()), recast=recast, seconds=seconds)
-    _say(str(path), mark="✓", colour="green")
+    say(str(path), mark="✓", colour="green")
 
 
 @app.command()
@@ -395,7 +265,7 @@ def pronounce(texts: Annotated[Optional[list[str]], typer.Argument(help="Text to
     """Show what will be said: each word with its reading, and the utterances the engine is given."""
     import json
 
-    from .casting import load_casting
+    from .voices_file import load_casting
     from .frontend.chain import FrontEnd
     from .frontend.pronounce import pronounce as report, read_inputs, speech_for
 
@@ -418,9 +288,9 @@ def pronounce(texts: Annotated[Optional[list[str]], typer.Argument(help="Text to
         table = Table("word", "lang", "reads as", title=escape(item["text"]), title_justify="left")
         for token in item["tokens"]:
             table.add_row(escape(token["text"]), token["lang"], escape(token["reading"]))
-        _console().print(table)
+        console().print(table)
         for run in item["engine_runs"]:
-            _console().print(f"  [dim]{escape(run['voice'])}:[/] {escape(run['text'])}", highlight=False)
+            console().print(f"  [dim]{escape(run['voice'])}:[/] {escape(run['text'])}", highlight=False)
 
 
 @app.command()
@@ -434,7 +304,7 @@ def clip(episode: Annotated[Path, typer.Argument(help="A rendered episode (.mp3,
     if not chapter and not all_chapters:
         raise typer.BadParameter("give --chapter N (repeatable) or --all")
     for path in cut_clips(episode, None if all_chapters else list(chapter), out_dir):
-        _say(str(path), mark="✓", colour="green")
+        say(str(path), mark="✓", colour="green")
 
 
 @app.command()
@@ -445,8 +315,8 @@ def serve(folder: Annotated[Path, typer.Argument(help="The output folder to serv
     """Serve FOLDER over HTTP (byte ranges for seeking) and print the page and feed URLs."""
     from .serve import serve as run
 
-    run(folder, port, bind, announce=_say)
-    _say("stopped")
+    run(folder, port, bind, announce=say)
+    say("stopped")
 
 
 def main() -> None:
@@ -456,8 +326,8 @@ def main() -> None:
     except AudioPipelineError as exc:
         if _debug:
             raise
-        _say(exc.one_line(), mark="error:", colour="red", err=True)
+        say(exc.one_line(), mark="error:", colour="red", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        _say("interrupted: pieces synthesized so far are cached; run the same command again to resume", err=True)
+        say("interrupted: pieces synthesized so far are cached; run the same command again to resume", err=True)
         sys.exit(130)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .assemble import lay_out
 from .cache import PieceCache
-from .casting import cast_voices, load_casting, parse_override, speaker_lexicons, with_names
+from .casting import cast_voices, with_names
 from .encode import FORMATS
 from .errors import AudioPipelineError, ExportError, TranscriptError, disk_error
 from .export.audio import write_clips, write_episode, write_preview
@@ -33,6 +33,7 @@ from .synth import Progress, synthesize
 from .transcript import find_chapters, read_transcript
 from .tts.engine import EngineInfo, load_engine
 from .tts.runtime import check_ffmpeg
+from .voices_file import load_casting, parse_override, speaker_lexicons
 
 
 @dataclass(frozen=True)

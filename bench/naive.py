@@ -14,10 +14,11 @@ import threading
 
 import pyttsx3
 
-from audio_pipeline.casting import cast_voices, load_casting
+from audio_pipeline.casting import cast_voices
 from audio_pipeline.transcript import read_transcript
 from audio_pipeline.tts import load_engine
 from audio_pipeline.tts.runtime import ffmpeg_exe, import_pydub, prepare_espeak
+from audio_pipeline.voices_file import load_casting
 
 prepare_espeak()  # the same eSpeak NG and ffmpeg as the pipeline uses
 import_pydub()

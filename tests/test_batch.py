@@ -10,17 +10,16 @@ import subprocess
 import sys
 import time
 from concurrent.futures import Executor
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from audio_pipeline.archive import archive_voices, episode_slugs, find_transcripts
 from audio_pipeline.batch import FAILED, RENDERED, SKIPPED, run_batch
-from audio_pipeline.casting import parse_override
 from audio_pipeline.errors import TranscriptError
 from audio_pipeline.settings import Settings
 from audio_pipeline.tts.engine import EngineInfo
+from audio_pipeline.voices_file import parse_override
 from audio_checks import decode_pcm, median_f0
 from conftest import run_cli
 
@@ -254,28 +253,3 @@ def test_a_failed_episode_is_redone_and_an_unchanged_one_skipped(tmp_path):
     third = run_batch(folder, settings)
     assert [o.status for o in third.outcomes] == [RENDERED, FAILED, SKIPPED]
     assert third.outcomes[0].pieces_synthesized == 0  # from the cache
-
-
-def test_an_episode_worker_replaces_synthesis_workers_that_died(tmp_path):
-    """An episode worker's synthesis workers serve all its episodes: one that dies (here killed
-    between two episodes) costs no later episode, whose render starts new ones."""
-    from audio_pipeline import batch
-    from audio_pipeline.pipeline import render
-
-    folder = _archive(tmp_path / "in")
-    first, second = folder / "Show one.txt", folder / "show-one.md"
-    base = Settings(engine="fake", voices=None, jobs=1, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache")
-    try:
-        batch._start_worker("fake", 1)
-        outcome, _ = batch._render_one(render, replace(base, transcript=first, slug="one"), (), None, None, None)
-        assert outcome.status == RENDERED, outcome.error
-        workers = batch._synthesis
-        for pid in list(workers._processes):
-            os.kill(pid, signal.SIGKILL)
-        outcome, _ = batch._render_one(render, replace(base, transcript=second, slug="two"), (), None, None, None)
-        assert outcome.status == RENDERED, outcome.error
-        assert batch._synthesis is not workers
-    finally:
-        if batch._synthesis is not None:
-            batch._synthesis.shutdown()
-        batch._synthesis = None

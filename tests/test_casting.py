@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from audio_pipeline.casting import cast_voices, load_casting, parse_override
+from audio_pipeline.casting import cast_voices
 from audio_pipeline.errors import CastingError
 from audio_pipeline.transcript import parse_transcript, read_transcript
+from audio_pipeline.voices_file import load_casting, parse_override
 from fakes import FakeEngine
 
 INFO = FakeEngine().info()

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from audio_pipeline.casting import cast_voices, load_casting
+from audio_pipeline.casting import cast_voices
 from audio_pipeline.files import safe_filename
 from audio_pipeline.transcript import read_transcript
 from audio_pipeline.tts import load_engine
+from audio_pipeline.voices_file import load_casting
 from audio_checks import decode_pcm
 from conftest import run_cli as run
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from audio_pipeline.casting import load_casting, speaker_lexicons
 from audio_pipeline.errors import CastingError
 from audio_pipeline.frontend.chain import analyse
 from audio_pipeline.model import Metadata, Speaker, Transcript
+from audio_pipeline.voices_file import load_casting, speaker_lexicons
 
 REPO = Path(__file__).parent.parent
 

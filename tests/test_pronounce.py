@@ -12,7 +12,7 @@ from audio_pipeline.frontend.lexicon import Lexicon
 from audio_pipeline.frontend.pronounce import Speech, pronounce
 from audio_pipeline.model import Metadata, Paragraph, Speaker, Transcript, Turn, Voice
 from audio_pipeline.script import plan_pieces
-from audio_pipeline.casting import Cast
+from audio_pipeline.model import Cast
 from audio_pipeline.settings import Pauses
 from conftest import run_cli
 

@@ -192,7 +192,8 @@ def _assert_apart(f0s, ratio=1.10):
 
 
 def test_panel_voices_are_pairwise_distinct_in_pitch(example, tmp_path):
-    from audio_pipeline.casting import cast_voices, load_casting
+    from audio_pipeline.casting import cast_voices
+    from audio_pipeline.voices_file import load_casting
     from audio_pipeline.transcript import read_transcript
 
     engine = load_engine("pyttsx3")

@@ -11,11 +11,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..casting import CastingFile, language_voice
+from ..casting import language_voice
 from ..errors import CastingError
 from ..model import Voice
 from ..script import piece_spans
 from ..text import normalize_space
+from ..voices_file import CastingFile
 from .chain import FrontEnd
 from .lexicon import Lexicon
 from .tokens import EN, ZH, voice_language
