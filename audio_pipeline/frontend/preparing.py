@@ -10,6 +10,7 @@ again.
 from __future__ import annotations
 
 import sys
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -26,18 +27,19 @@ class Pending:
 
     def __init__(self, front: FrontEnd, keys: list[str], missing: list, jobs: int) -> None:
         self._front, self._keys, self._missing = front, keys, missing
-        self._pool = self._arriving = None
-        self._workers: set = set()
+        self._pool = None
+        self._arriving: deque = deque()
+        self._ready: list[Analysis] = []
         if missing and sys.platform.startswith("linux"):
             import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
             workers = max(1, min(jobs, 8, -(-len(missing) // _PER_WORKER)))
-            before = set(multiprocessing.active_children())
-            self._pool = multiprocessing.get_context("fork").Pool(workers, initializer=init_worker)
-            self._workers = set(multiprocessing.active_children()) - before
+            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                             initializer=init_worker)
             # In order and in small chunks: synthesis starts on the first texts while the rest are analysed.
-            self._arriving = self._pool.imap(analyse_all, [missing[i:i + _CHUNK] for i in range(0, len(missing), _CHUNK)])
-            self._ready: list[Analysis] = []
+            self._arriving.extend(self._pool.submit(analyse_all, missing[i:i + _CHUNK])
+                                 for i in range(0, len(missing), _CHUNK))
 
     @property
     def busy(self) -> bool:
@@ -51,7 +53,7 @@ class Pending:
             for key in self._keys:
                 if not front.knows(key):  # a missing item's first time: the next one analysed
                     text, lang, lex = next(missing)
-                    if self._arriving is not None:
+                    if self._pool is not None:
                         front.keep([(self._next(), lex)])
                     else:  # not on Linux: analysed here
                         front.analyse(text, lang, lex)
@@ -64,28 +66,27 @@ class Pending:
         return list(self.utterances())
 
     def _next(self) -> Analysis:
-        """The next analysis from the workers. A pool whose worker dies (killed, out of memory)
-        starts another but loses its texts, and would be waited for forever: that is an error."""
-        import multiprocessing
+        """The next analysis from the workers. A worker that dies (killed, out of memory) breaks
+        the pool, whose texts are then lost: that is an error, not a wait."""
+        from concurrent.futures.process import BrokenProcessPool
 
         while not self._ready:
             try:
-                self._ready = self._arriving.next(timeout=0.5)[::-1]
-            except multiprocessing.TimeoutError:
-                if not all(worker.is_alive() for worker in self._workers):
-                    from ..errors import AudioPipelineError
+                self._ready = self._arriving.popleft().result()[::-1]
+            except BrokenProcessPool:
+                from ..errors import AudioPipelineError
 
-                    raise AudioPipelineError("the text front end's process ended before its work was done",
-                                             hint="run the same command again (what was done is cached); "
-                                                  "if it recurs, check the machine's free memory") from None
+                raise AudioPipelineError("the text front end's process ended before its work was done",
+                                         hint="run the same command again (what was done is cached); "
+                                              "if it recurs, check the machine's free memory") from None
         return self._ready.pop()
 
     def close(self) -> None:
-        """Stop the workers (at once, whatever they are doing)."""
+        """Drop the texts not yet analysed and let the workers go (without waiting for them)."""
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
+            self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+            self._arriving.clear()
 
     def __enter__(self) -> Pending:
         return self
