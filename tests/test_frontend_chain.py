@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from audio_pipeline.frontend import blindspots, words
-from audio_pipeline.frontend.chain import FrontEnd, analyse, chain_identity, engine_text
+from audio_pipeline.frontend.chain import FrontEnd, analyse, analyse_many, chain_identity, engine_text
 from audio_pipeline.frontend.tokens import Draft, voice_language
 from audio_pipeline.model import Piece, Voice
 
@@ -103,6 +103,18 @@ def test_chain_identity_names_every_pass_with_its_version():
     identity = chain_identity()
     for name in ("lexicon-", "numbers-", "words-", "readings-", "blindspots-", "utterance-"):
         assert name in identity
+
+
+def test_texts_analysed_together_are_analysed_as_each_alone():
+    """``analyse_many`` runs each pass over all the texts (the readings on all of them at once): the
+    result is each text's own analysis, whatever its language, lexicon or neighbours."""
+    from audio_pipeline.frontend.lexicon import parse_lexicon
+
+    lexicon = parse_lexicon({"ICML": "I C M L", "行长": "hang2 zhang3"}, "lexicon", "voices.toml", {})
+    items = [("银行行长说ICML在2017年开了。", "zh", lexicon), ("银行行长说ICML在2017年开了。", "zh", None),
+             ("他为大家唱歌，熊猫在这儿。", "zh", None), ("We met in 2017, 10% of us.", "en", None),
+             ("我们得走了。", "yue", None), ("", "zh", None), ("十分重要的一行代码。" * 5, "zh", lexicon)]
+    assert analyse_many(items) == [analyse(*item) for item in items]
 
 
 def test_forked_workers_make_the_same_utterances(tmp_path):

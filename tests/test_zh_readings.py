@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audio_pipeline.frontend.zh_readings import VERSION, surface_tones, zh_readings
+from audio_pipeline.frontend.zh_readings import VERSION, is_hanzi, surface_tones, zh_readings, zh_readings_many
 from audio_pipeline.settings import example_transcript
 
 # The first 60 occurrences in the panel of a character that the CPP dev split reads two ways or
@@ -131,6 +131,17 @@ def _reading_in_panel(context: str) -> str | None:
     assert len(matches) >= 1, f"{context!r} is not in the panel"
     line = matches[0]
     return zh_readings(line)[line.index(plain) + offset]
+
+
+def test_texts_read_together_get_the_readings_each_gets_alone():
+    """A render reads many texts at once (g2pM runs their sentences in batches of about the same
+    length, with other texts' sentences): each text still gets the readings it gets alone. (g2pM's
+    probabilities can differ in their last bit with a batch's size, far below anything a choice
+    turns on.)"""
+    lines = [line for line in _panel_lines() if any(is_hanzi(c) for c in line)]
+    assert len(lines) > 50
+    assert zh_readings_many(lines) == [zh_readings(line) for line in lines]
+    assert zh_readings_many([]) == [] and zh_readings_many(["", "abc"]) == [[], [None, None, None]]
 
 
 @pytest.mark.parametrize(("context", "expected", "reason"), PANEL_FIRST + PANEL_HARD,

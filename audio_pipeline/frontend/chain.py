@@ -54,10 +54,18 @@ def analyse(text: str, lang: str, lex: Lexicon | None = None) -> Analysis:
     >>> analyse("2017年", "zh").say
     'er4ling2yi1qi1 nian2'
     """
-    draft = Draft.start(text, lang)
+    return analyse_many([(text, lang, lex)])[0]
+
+
+def analyse_many(items: list[tuple[str, str, Lexicon | None]]) -> list[Analysis]:
+    """:func:`analyse` of every ``(text, lang, lexicon)``, each pass over all of them in turn: a pass
+    with a ``run_many`` (the readings) works on them together. Each result is the text's alone."""
+    drafts = [Draft.start(text, lang) for text, lang, _ in items]
+    lexicons = [lex for _, _, lex in items]
     for step in PASSES:
-        draft = step.run(draft, lex)
-    return Analysis(text, lang, draft.tokens, utterance.utterance(draft))
+        together = getattr(step, "run_many", None)
+        drafts = together(drafts, lexicons) if together else [step.run(d, lex) for d, lex in zip(drafts, lexicons)]
+    return [Analysis(text, lang, draft.tokens, utterance.utterance(draft)) for (text, lang, _), draft in zip(items, drafts)]
 
 
 class FrontEnd:

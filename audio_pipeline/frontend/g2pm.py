@@ -2,7 +2,9 @@
 is, and the readings the polyphone can have.
 
 g2pM's own ``predict`` runs one sentence at a time, gives only the argmax, and projects the inputs
-step by step; this runs its weights (numpy, from its wheel) over all the sentences together.
+step by step; this runs its weights (numpy, from its wheel) over the sentences together, in batches
+of sentences of about the same length: the network steps through a batch once per character of its
+longest sentence, so one batch of everything would spend most of its steps on padding.
 """
 
 from __future__ import annotations
@@ -10,9 +12,47 @@ from __future__ import annotations
 import functools
 
 
-def g2pm_readings(texts: list[str]):
+#: At most this many sentences run together ...
+_BATCH = 64
+#: ... and how they are grouped: a batch costs about ``(_STEP + its size)`` row-steps per character
+#: of its longest sentence (measured: a step costs about 20 µs, and 9 µs more per sentence in it).
+_STEP = 2.2
+
+
+def g2pm_readings(texts: list[str]) -> list[tuple[tuple, tuple, tuple]]:
     """Per sentence: g2pM's reading of each polyphone, the probability it gives it, and the
-    polyphone's possible readings (empty for other characters)."""
+    polyphone's possible readings (empty for other characters). Each sentence's result is its own,
+    whatever the sentences run with it."""
+    order = sorted(range(len(texts)), key=lambda k: len(texts[k]))
+    out: list = [None] * len(texts)
+    for first, end in _groups([len(texts[k]) + 2 for k in order]):
+        batch = order[first:end]
+        for k, result in zip(batch, _batch_readings([texts[k] for k in batch])):
+            out[k] = result
+    return out
+
+
+def _groups(lengths: list[int]) -> list[tuple[int, int]]:
+    """The cheapest split of ``lengths`` (ascending) into runs of at most :data:`_BATCH`, as
+    ``(first, end)`` index pairs: each run costs its longest length times ``_STEP`` plus its size.
+
+    >>> _groups([10, 10, 11, 60])
+    [(0, 3), (3, 4)]
+    """
+    best, cut = [0.0] + [float("inf")] * len(lengths), [0] * (len(lengths) + 1)
+    for end in range(1, len(lengths) + 1):
+        for first in range(max(0, end - _BATCH), end):
+            cost = best[first] + lengths[end - 1] * (_STEP + end - first)
+            if cost < best[end]:
+                best[end], cut[end] = cost, first
+    runs, end = [], len(lengths)
+    while end:
+        runs.append((cut[end], end))
+        end = cut[end]
+    return runs[::-1]
+
+
+def _batch_readings(texts: list[str]) -> list[tuple[tuple, tuple, tuple]]:
     import numpy as np
 
     model = g2pm_model()

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..model import Piece
-from .chain import Analysis, FrontEnd, analyse
+from .chain import Analysis, FrontEnd, analyse_many
 from .lexicon import Lexicon
 from .tokens import voice_language
 
@@ -37,9 +37,8 @@ class Pending:
             workers = max(1, min(jobs, 8, -(-len(missing) // _PER_WORKER)))
             self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                              initializer=init_worker)
-            # In order and in small chunks: synthesis starts on the first texts while the rest are analysed.
-            self._arriving.extend(self._pool.submit(analyse_all, missing[i:i + _CHUNK])
-                                 for i in range(0, len(missing), _CHUNK))
+            # In order, in small chunks first: synthesis starts on the first texts while the rest are analysed.
+            self._arriving.extend(self._pool.submit(analyse_all, chunk) for chunk in _chunks(missing))
 
     @property
     def busy(self) -> bool:
@@ -157,8 +156,22 @@ def prepare_pieces(pieces: tuple[Piece, ...], lexicons: dict[str, Lexicon] | Non
 #: Texts to analyse per worker process: loading the models costs a process about 1 s of CPU, a
 #: text about 1 ms, so a second process pays only for a thousand texts or more.
 _PER_WORKER = 1000
-#: Texts a worker sends back at a time: the first reach synthesis after about 10 ms of analysis.
-_CHUNK = 8
+#: Texts a worker sends back at a time: at first a few (they reach synthesis after about 10 ms of
+#: analysis), then more, analysed together (:func:`.chain.analyse_many`), which costs less per text.
+_FIRST_CHUNK, _LAST_CHUNK = 8, 64
+
+
+def _chunks(items: list) -> list[list]:
+    """``items`` cut into chunks of 8, 16, 32, then 64.
+
+    >>> [len(c) for c in _chunks(list(range(150)))]
+    [8, 16, 32, 64, 30]
+    """
+    out, start, size = [], 0, _FIRST_CHUNK
+    while start < len(items):
+        out.append(items[start:start + size])
+        start, size = start + size, min(2 * size, _LAST_CHUNK)
+    return out
 
 
 def init_worker() -> None:
@@ -174,5 +187,6 @@ def init_worker() -> None:
 
 
 def analyse_all(items: list[tuple[str, str, Lexicon | None]]) -> list[Analysis]:
-    """:func:`.chain.analyse` of every ``(text, lang, lexicon)``: what a front-end worker does with a task."""
-    return [analyse(*item) for item in items]
+    """:func:`.chain.analyse` of every ``(text, lang, lexicon)``, together (:func:`.chain.analyse_many`):
+    what a front-end worker does with a task."""
+    return analyse_many(items)

@@ -22,10 +22,21 @@ VERSION = f"1+{zh.VERSION}"
 
 def run(draft: Draft, lexicon=None) -> Draft:
     """Fill in ``reading`` (and, for a Mandarin voice, ``syllables``) of every Chinese token."""
-    spans, context = _context(draft.tokens)
-    if not any(t.kind == ZH and t.say for t in draft.tokens):
-        return draft
-    lexical = zh.zh_readings(context)
+    return run_many([draft])[0]
+
+
+def run_many(drafts: list[Draft], lexicons=None) -> list[Draft]:
+    """:func:`run` on each draft, their readings worked out together (:func:`.zh_readings.zh_readings_many`)."""
+    todo = [k for k, draft in enumerate(drafts) if any(t.kind == ZH and t.say for t in draft.tokens)]
+    contexts = [_context(drafts[k].tokens) for k in todo]
+    out = list(drafts)
+    for k, (spans, context), lexical in zip(todo, contexts, zh.zh_readings_many([c for _, c in contexts])):
+        out[k] = _filled(drafts[k], spans, context, lexical)
+    return out
+
+
+def _filled(draft: Draft, spans: list[tuple[int, int]], context: str, lexical: list[str | None]) -> Draft:
+    """The draft with its Chinese tokens' readings, given the readings of its whole context."""
     surface = zh.surface_tones(lexical, context)
     out = []
     for token, span in zip(draft.tokens, spans):

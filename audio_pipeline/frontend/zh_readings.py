@@ -27,7 +27,7 @@ import re
 from .g2pm import g2pm_readings
 from .zh_rules import RULES, Rule, Sentence, is_hanzi
 
-__all__ = ["RULES", "VERSION", "is_hanzi", "surface_tones", "zh_readings"]
+__all__ = ["RULES", "VERSION", "is_hanzi", "surface_tones", "zh_readings", "zh_readings_many"]
 
 
 def _version() -> str:
@@ -78,22 +78,31 @@ def zh_readings(text: str) -> list[str | None]:
     >>> zh_readings("我们一起走了。")
     ['wo3', 'men5', 'yi1', 'qi3', 'zou3', 'le5', None]
     """
-    return _readings(text, RULES)
+    return _readings_many([text], RULES)[0]
+
+
+def zh_readings_many(texts: list[str]) -> list[list[str | None]]:
+    """:func:`zh_readings` of each text, worked out together (g2pM runs on all their sentences at
+    once); each text's readings are what it gets alone."""
+    return _readings_many(texts, RULES)
 
 
 def _readings(text: str, active: tuple[Rule, ...]) -> list[str | None]:
     """``zh_readings`` with only the ``active`` rules (the bench measures each one)."""
-    out: list[str | None] = [None] * len(text)
-    if not any(is_hanzi(c) for c in text):
-        return out
-    chunks = [(m.start(), m.group()) for m in _SENTENCE.finditer(text) if any(is_hanzi(c) for c in m.group())]
-    for (start, chunk), sentence in zip(chunks, analyse_all([chunk for _, chunk in chunks])):
+    return _readings_many([text], active)[0]
+
+
+def _readings_many(texts: list[str], active: tuple[Rule, ...]) -> list[list[str | None]]:
+    outs: list[list[str | None]] = [[None] * len(text) for text in texts]
+    chunks = [(k, m.start(), m.group()) for k, text in enumerate(texts) if any(is_hanzi(c) for c in text)
+              for m in _SENTENCE.finditer(text) if any(is_hanzi(c) for c in m.group())]
+    for (k, start, chunk), sentence in zip(chunks, analyse_all([chunk for _, _, chunk in chunks])):
         for i, char in enumerate(chunk):
             if not is_hanzi(char):
                 continue
             reading = _LEXICAL.get(char) or _decide(sentence, i, active) or sentence.phrase[i] or _single(char)
-            out[start + i] = reading if reading and _SYLLABLE.fullmatch(reading) else None
-    return out
+            outs[k][start + i] = reading if reading and _SYLLABLE.fullmatch(reading) else None
+    return outs
 
 
 def _decide(sentence: Sentence, i: int, active: tuple[Rule, ...]) -> str | None:
