@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .archive import STATE_FILE, archive_voices, episode_slugs, find_transcripts, fingerprint, read_state, write_state
-from .episode_worker import few_malloc_arenas, in_episode_worker, local_episodes, synthesis_workers
+from .episode_worker import few_malloc_arenas, has_synthesis_workers, local_episodes, serving, synthesis_workers
 from .errors import AudioPipelineError
 from .files import check_writable
 from .frontend.ahead import Ahead
@@ -150,6 +150,10 @@ def run_batch(spec: str | Path, settings: Settings, *, executor: Executor | None
         outcomes.append(outcome)
 
     with contextlib.ExitStack() as stack:
+        if executor is None and pool is None and len(to_render) > 1:
+            # Episodes one at a time in this process: synthesis workers that serve them all, started
+            # before this process has drawn covers and encoded episodes (a copy of it each time).
+            stack.enter_context(serving(settings.engine, base.jobs))
         threads = stack.enter_context(pool) if pool else (
             stack.enter_context(ThreadPoolExecutor(at_once)) if at_once > 1 else None)
         # The front end's models are loaded once, in one process, which analyses each episode's
@@ -239,7 +243,7 @@ def _render_one(render: Callable, settings: Settings, voice: tuple[str, ...], pi
                 executor, encoder, shared_cache: bool = False) -> tuple[EpisodeOutcome, list[str]]:
     """Render one episode; keep only its figures and file names (not its timeline), or its error
     as one line."""
-    if executor is None and in_episode_worker():
+    if executor is None and has_synthesis_workers():
         executor, shared_cache = synthesis_workers(), True
     try:
         result = render(settings, voice_overrides=voice, progress=pieces, executor=executor, encoder=encoder,

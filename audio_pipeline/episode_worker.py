@@ -3,7 +3,9 @@
 Each is spawned (not forked) and starts its own synthesis workers first, while it is still small;
 they serve every episode it renders, and are replaced if one of them dies. :func:`.batch.run_batch`
 hands its episodes to the pool :func:`local_episodes` returns; a render in such a worker finds its
-synthesis workers through :func:`synthesis_workers`.
+synthesis workers through :func:`synthesis_workers`. A batch that renders its episodes one at a
+time in its own process (one core, or ``--jobs 1``) keeps synthesis workers the same way, for as
+long as :func:`serving` lasts.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import sys
+from collections.abc import Iterator
 from concurrent.futures import Executor
 
 from .settings import Settings
@@ -59,8 +62,22 @@ def start_worker(engine: str, jobs: int) -> None:
     font_characters(face_index("zh"))  # the face most covers are set in
 
 
-def in_episode_worker() -> bool:
-    """Whether this process is an episode worker (:func:`start_worker` ran in it)."""
+@contextlib.contextmanager
+def serving(engine: str, jobs: int) -> Iterator[None]:
+    """This process's ``jobs`` synthesis workers, started now (while it is small) for every render
+    within, and stopped after."""
+    global _synthesis_args
+    _synthesis_args = (jobs, engine)
+    synthesis_workers()
+    try:
+        yield
+    finally:
+        stop_synthesis_workers()
+
+
+def has_synthesis_workers() -> bool:
+    """Whether this process keeps synthesis workers for its renders (an episode worker, or within
+    :func:`serving`)."""
     return _synthesis is not None
 
 
@@ -85,7 +102,7 @@ def synthesis_workers() -> Executor:
 
 
 def stop_synthesis_workers() -> None:
-    """Shut this process's synthesis workers down (an episode worker's end, or a test's)."""
+    """Shut this process's synthesis workers down."""
     global _synthesis
     if _synthesis is not None:
         _synthesis.shutdown()

@@ -23,7 +23,7 @@ def test_an_episode_worker_replaces_synthesis_workers_that_died(tmp_path):
         episode_worker.start_worker("fake", 1)
         outcome, _ = _render_one(render, replace(base, transcript=first, slug="one"), (), None, None, None)
         assert outcome.status == RENDERED, outcome.error
-        assert episode_worker.in_episode_worker()
+        assert episode_worker.has_synthesis_workers()
         workers = episode_worker.synthesis_workers()
         for pid in list(workers._processes):
             os.kill(pid, signal.SIGKILL)
