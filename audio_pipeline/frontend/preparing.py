@@ -28,6 +28,7 @@ class Pending:
     def __init__(self, front: FrontEnd, keys: list[str], missing: list, jobs: int) -> None:
         self._front, self._keys, self._missing = front, keys, missing
         self._pool = None
+        self._workers: set = set()
         self._arriving: deque = deque()
         self._ready: list[Analysis] = []
         if missing and sys.platform.startswith("linux"):
@@ -37,8 +38,10 @@ class Pending:
             workers = max(1, min(jobs, 8, -(-len(missing) // _PER_WORKER)))
             self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                              initializer=init_worker)
+            before = set(multiprocessing.active_children())
             # In order, in small chunks first: synthesis starts on the first texts while the rest are analysed.
             self._arriving.extend(self._pool.submit(analyse_all, chunk) for chunk in _chunks(missing))
+            self._workers = set(multiprocessing.active_children()) - before  # forked by the first submit
 
     @property
     def busy(self) -> bool:
@@ -81,9 +84,12 @@ class Pending:
         return self._ready.pop()
 
     def close(self) -> None:
-        """Drop the texts not yet analysed and let the workers go (without waiting for them)."""
+        """Stop the workers at once, whatever they are doing (loading the models takes a second: a
+        render that ends early, or is interrupted, does not wait for it)."""
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+            for worker in self._workers:
+                worker.terminate()  # the executor sees it die, and nothing waits on its queues' locks
             self._pool = None
             self._arriving.clear()
 
