@@ -267,7 +267,7 @@ def pronounce(texts: Annotated[Optional[list[str]], typer.Argument(help="Text to
 
     from .voices_file import load_casting
     from .frontend.chain import FrontEnd
-    from .frontend.pronounce import pronounce as report, read_inputs, speech_for
+    from .frontend.pronounce import pronounce_all, read_inputs, speech_for
 
     settings = _settings(None, voices)
     inputs = read_inputs(list(texts or ()), file)
@@ -275,7 +275,7 @@ def pronounce(texts: Annotated[Optional[list[str]], typer.Argument(help="Text to
         raise typer.BadParameter("give a TEXT or --file")
     speech = speech_for(load_casting(settings.voices) if settings.voices else None, speaker, lang)
     front = FrontEnd(default_cache_dir())
-    reports = [report(text, speech, front) for text in inputs]
+    reports = pronounce_all(inputs, speech, front)
     front.save()
     if as_json:
         for item in reports:

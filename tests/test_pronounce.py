@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 from audio_pipeline.frontend.chain import FrontEnd
 from audio_pipeline.frontend.preparing import prepare_pieces
 from audio_pipeline.frontend.lexicon import Lexicon
-from audio_pipeline.frontend.pronounce import Speech, pronounce
+from audio_pipeline.frontend.pronounce import Speech, pronounce, pronounce_all
 from audio_pipeline.model import Metadata, Paragraph, Speaker, Transcript, Turn, Voice
 from audio_pipeline.script import plan_pieces
 from audio_pipeline.model import Cast
@@ -70,6 +70,16 @@ def test_errors_are_one_line(tmp_path):
     voices.write_text('[lexicon]\n"/(/" = "x"\n', encoding="utf-8")
     result = run_cli("pronounce", "x", "--voices", str(voices), cwd=tmp_path)
     assert result.returncode == 3 and "voices.toml:2:" in result.stderr
+
+
+def test_many_inputs_are_analysed_together_as_each_alone(tmp_path):
+    """``pronounce --file`` analyses every input's pieces at once (the render's way): each report is
+    the one its input gets alone, and what was analysed is cached."""
+    texts = ["银行行长说行。", "", "熊猫在这儿。我们得走了！他为大家唱歌。", "2017年，10%的人。" * 3, "ICML"]
+    front = FrontEnd(tmp_path)
+    together = pronounce_all(texts, MANDARIN, front)
+    assert together == [pronounce(text, MANDARIN, FrontEnd()) for text in texts]
+    assert front.missing([("银行行长说行。", "zh", MANDARIN.lexicon), ("ICML", "zh", MANDARIN.lexicon)]) == []
 
 
 def test_engine_runs_are_what_a_render_gives_the_engine():

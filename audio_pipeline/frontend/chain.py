@@ -83,6 +83,14 @@ class FrontEnd:
         """Like :func:`analyse`, from the cache when this text was analysed before."""
         return self.cached(text, lang, lex) or self._keep(analyse(text, lang, lex), lex)
 
+    def analyse_many(self, items: list[tuple[str, str, Lexicon | None]]) -> list[Analysis]:
+        """:meth:`analyse` of every ``(text, lang, lexicon)``; what the cache lacks is analysed
+        together (:func:`analyse_many`)."""
+        missing = self.missing(items)
+        for analysis, (_, _, lex) in zip(analyse_many(missing), missing):
+            self._keep(analysis, lex)
+        return [self.analyse(*item) for item in items]
+
     def cached(self, text: str, lang: str, lex: Lexicon | None = None) -> Analysis | None:
         """The cached analysis of ``text``, or None."""
         if (hit := self._entry(_key(text, lang, lex))) is not None:

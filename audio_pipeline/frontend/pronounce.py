@@ -83,6 +83,15 @@ def pronounce(text: str, speech: Speech, front: FrontEnd | None = None) -> dict:
     return {"text": text, "tokens": tokens, "engine_runs": runs}
 
 
+def pronounce_all(texts: list[str], speech: Speech, front: FrontEnd | None = None) -> list[dict]:
+    """:func:`pronounce` of each text, their pieces analysed together first (as a render's are)."""
+    front = front or FrontEnd()
+    lang = voice_language(speech.voice.voice_id)
+    front.analyse_many([(_fold(text[start:end])[0], lang, speech.lexicon)
+                        for text in texts for start, end in piece_spans(text)])
+    return [pronounce(text, speech, front) for text in texts]
+
+
 def _fold(text: str) -> tuple[str, list[int]]:
     """``normalize_space(text)`` (as a render folds a piece) and, for each of its characters, where
     it came from in ``text``."""
