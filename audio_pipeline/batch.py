@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Protocol
 
 from .archive import STATE_FILE, archive_voices, episode_slugs, find_transcripts, fingerprint, read_state, write_state
-from .episode_worker import few_malloc_arenas, has_synthesis_workers, local_episodes, serving, synthesis_workers
+from .episode_worker import has_synthesis_workers, local_episodes, serving, synthesis_workers
 from .errors import AudioPipelineError
 from .files import check_writable
 from .frontend.ahead import Ahead
+from .heap import few_malloc_arenas
 from .settings import Settings
 from .voices_file import load_casting
 

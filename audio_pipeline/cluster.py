@@ -67,39 +67,13 @@ def _engine_loader(engine: str):
 
     class EngineLoader(WorkerPlugin):
         def setup(self, worker) -> None:
-            from audio_pipeline.cluster import keep_heap
+            from audio_pipeline.heap import keep_heap
             from audio_pipeline.synth_worker import prepare_worker
 
             keep_heap()
             prepare_worker(target)
 
     return EngineLoader()
-
-
-#: What glibc may keep of freed memory in a worker (``keep_heap``), and the size from which it maps
-#: an allocation of its own.
-_TRIM_BYTES, _MMAP_BYTES = 64 << 20, 32 << 20
-
-
-def keep_heap() -> None:
-    """Let glibc keep freed memory in this worker for the next task (Linux).
-
-    A Dask nanny starts its workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also stops glibc
-    from raising its mmap threshold: each of levelling's temporary arrays (hundreds of kB) was then
-    mapped, faulted in page by page and unmapped again. On 200 of the example's pieces that took
-    400,000 page faults and 0.42 s of system time against 27,000 and 0.03 s in a plain process;
-    over a 40-episode batch on ``local:2``, 9 s of system time in the workers."""
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return
-    import contextlib
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None)
-        libc.mallopt(-1, _TRIM_BYTES)  # M_TRIM_THRESHOLD
-        libc.mallopt(-3, _MMAP_BYTES)  # M_MMAP_THRESHOLD
 
 
 @contextlib.contextmanager

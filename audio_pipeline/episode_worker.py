@@ -11,11 +11,10 @@ long as :func:`serving` lasts.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import sys
 from collections.abc import Iterator
 from concurrent.futures import Executor
 
+from .heap import few_malloc_arenas
 from .settings import Settings
 
 #: An episode worker's synthesis workers, which serve all its episodes (:func:`start_worker`),
@@ -48,10 +47,8 @@ def start_worker(engine: str, jobs: int) -> None:
     """An episode worker: start its ``jobs`` synthesis workers first, while it is small, then load
     what every render needs (the pipeline, the engine's description, what levelling and the cover
     use), not in its first episode."""
-    global _synthesis_args
     few_malloc_arenas()
-    _synthesis_args = (jobs, engine)
-    synthesis_workers()
+    _start_synthesis(engine, jobs)
     from .export.cover import face_index, font_characters
     from .loudness import preload
     from .pipeline import render  # noqa: F401
@@ -66,13 +63,17 @@ def start_worker(engine: str, jobs: int) -> None:
 def serving(engine: str, jobs: int) -> Iterator[None]:
     """This process's ``jobs`` synthesis workers, started now (while it is small) for every render
     within, and stopped after."""
-    global _synthesis_args
-    _synthesis_args = (jobs, engine)
-    synthesis_workers()
+    _start_synthesis(engine, jobs)
     try:
         yield
     finally:
         stop_synthesis_workers()
+
+
+def _start_synthesis(engine: str, jobs: int) -> None:
+    global _synthesis_args
+    _synthesis_args = (jobs, engine)
+    synthesis_workers()
 
 
 def has_synthesis_workers() -> bool:
@@ -107,12 +108,3 @@ def stop_synthesis_workers() -> None:
     if _synthesis is not None:
         _synthesis.shutdown()
     _synthesis = None
-
-
-def few_malloc_arenas() -> None:
-    """Cap glibc at two malloc arenas. It gives each new thread an arena of its own and keeps them
-    all, and every episode starts encoder threads: over 14 episodes this process grew from 42 to
-    54 MB while its Python heap stayed at 5 MB (tracemalloc); with two arenas, 29 to 31 MB."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None).mallopt(-8, 2)  # M_ARENA_MAX

@@ -172,7 +172,7 @@ class _Synthesis:
         s, keys, cache = self.settings, self.keys, self.cache
         if self.pool is None:
             self.pool = self.executor if self.executor is not None else _local_pool(s.jobs, self.target)
-        remote = ("", "") if self.executor is None else (self.target, self.engine.identity, self.shared_cache)
+        remote = () if self.executor is None else (self.target, self.engine.identity, self.shared_cache)
         task = Task(tuple(Run(tuple(texts), self.pieces[run[0]].voice, tuple(str(cache.prepare(keys[i])) for i in run))
                            for run, texts in self.batch),
                      s.sample_rate, s.fade_ms, s.trim_dbfs, s.keep_ms, s.loudness_lufs, str(cache.scratch), *remote)
@@ -237,8 +237,6 @@ def lasting_workers(jobs: int, engine: str) -> Executor:
     ``shared_cache``). Started while that process is still small, they and the engine processes they
     fork stay small too, instead of each starting as a copy of a process that has drawn covers and
     encoded episodes."""
-    from concurrent.futures import wait as finished
-
     pool = _local_pool(jobs, ENGINES[engine])
-    finished([pool.submit(int) for _ in range(max(1, jobs))])  # forked now
+    wait([pool.submit(int) for _ in range(max(1, jobs))])  # forked now
     return pool

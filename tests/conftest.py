@@ -4,8 +4,7 @@ import os
 
 # As the command line does, before NumPy loads: BLAS on one thread. This process runs the readings'
 # models itself (many tests call the front end directly) and then forks front-end and synthesis
-# workers, and a forked child of a process whose BLAS thread pool has started may hang in its first
-# matrix product (a suspected cause of one hung run, not confirmed).
+# workers, whose BLAS, like the command line's, should not start a thread pool of its own.
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 

@@ -148,8 +148,9 @@ def test_utterances_stream_in_order_and_the_result_takes_the_same(tmp_path):
 
 
 def test_a_front_end_process_that_dies_is_an_error_not_a_wait(tmp_path):
-    """Killed (say, by the OOM killer), the front end's process is replaced by the pool, but its
-    texts are lost: the render stops with one line instead of waiting for them forever."""
+    """Killed (say, by the OOM killer) while it works or sends its results, the front end's process
+    loses its texts: the render stops with one line, instead of waiting for them (or, with a
+    multiprocessing.Pool, for the lock the dead worker held) forever."""
     import multiprocessing
     import os
     import signal

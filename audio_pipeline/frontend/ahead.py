@@ -12,9 +12,9 @@ from __future__ import annotations
 from concurrent.futures import Future
 from pathlib import Path
 
-from .chain import FrontEnd
+from .chain import FrontEnd, analyse_many
 from .lexicon import Lexicon
-from .preparing import analyse_all, init_worker
+from .preparing import init_worker
 
 Item = tuple[str, str, "Lexicon | None"]
 
@@ -43,7 +43,7 @@ class Ahead:
 
                 self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                                  initializer=init_worker)
-            self._pending[name] = (self._pool.submit(analyse_all, missing), missing)
+            self._pending[name] = (self._pool.submit(analyse_many, missing), missing)
         except Exception:  # noqa: BLE001 - a broken pool: the renders analyse for themselves
             self._broken = True
 

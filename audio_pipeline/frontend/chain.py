@@ -87,9 +87,8 @@ class FrontEnd:
         """:meth:`analyse` of every ``(text, lang, lexicon)``; what the cache lacks is analysed
         together (:func:`analyse_many`)."""
         missing = self.missing(items)
-        for analysis, (_, _, lex) in zip(analyse_many(missing), missing):
-            self._keep(analysis, lex)
-        return [self.analyse(*item) for item in items]
+        made = {item: self._keep(analysis, item[2]) for item, analysis in zip(missing, analyse_many(missing))}
+        return [made.get(item) or self.cached(*item) for item in items]
 
     def cached(self, text: str, lang: str, lex: Lexicon | None = None) -> Analysis | None:
         """The cached analysis of ``text``, or None."""

@@ -40,7 +40,7 @@ class Pending:
                                              initializer=init_worker)
             before = set(multiprocessing.active_children())
             # In order, in small chunks first: synthesis starts on the first texts while the rest are analysed.
-            self._arriving.extend(self._pool.submit(analyse_all, chunk) for chunk in _chunks(missing))
+            self._arriving.extend(self._pool.submit(analyse_many, chunk) for chunk in _chunks(missing))
             self._workers = set(multiprocessing.active_children()) - before  # forked by the first submit
 
     @property
@@ -190,9 +190,3 @@ def init_worker() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
-
-
-def analyse_all(items: list[tuple[str, str, Lexicon | None]]) -> list[Analysis]:
-    """:func:`.chain.analyse` of every ``(text, lang, lexicon)``, together (:func:`.chain.analyse_many`):
-    what a front-end worker does with a task."""
-    return analyse_many(items)

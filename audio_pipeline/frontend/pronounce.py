@@ -67,29 +67,28 @@ def pronounce(text: str, speech: Speech, front: FrontEnd | None = None) -> dict:
     >>> report["engine_runs"]
     [{'voice': 'sit/cmn', 'text': 'liang3 ge4 xong2mao1。'}]
     """
-    front = front or FrontEnd()
-    lang = voice_language(speech.voice.voice_id)
-    tokens, runs = [], []
-    for start, end in piece_spans(text):
-        folded, origin = _fold(text[start:end])
-        analysis = front.analyse(folded, lang, speech.lexicon)
-        for token in analysis.tokens:
-            if token.kind not in (ZH, EN):
-                continue
-            a, b = start + origin[token.start], start + origin[token.end - 1] + 1
-            tokens.append({"source": [a, b], "text": text[a:b], "lang": token.kind,
-                           "reading": token.reading or token.say})
-        runs.append({"voice": speech.voice.spec, "text": analysis.say})
-    return {"text": text, "tokens": tokens, "engine_runs": runs}
+    return pronounce_all([text], speech, front)[0]
 
 
 def pronounce_all(texts: list[str], speech: Speech, front: FrontEnd | None = None) -> list[dict]:
-    """:func:`pronounce` of each text, their pieces analysed together first (as a render's are)."""
+    """:func:`pronounce` of each text, all their pieces analysed together (as a render's are)."""
     front = front or FrontEnd()
     lang = voice_language(speech.voice.voice_id)
-    front.analyse_many([(_fold(text[start:end])[0], lang, speech.lexicon)
-                        for text in texts for start, end in piece_spans(text)])
-    return [pronounce(text, speech, front) for text in texts]
+    pieces = [[(start, *_fold(text[start:end])) for start, end in piece_spans(text)] for text in texts]
+    analyses = iter(front.analyse_many([(folded, lang, speech.lexicon) for spans in pieces for _, folded, _ in spans]))
+    reports = []
+    for text, spans in zip(texts, pieces):
+        tokens, runs = [], []
+        for (start, _, origin), analysis in zip(spans, analyses):
+            for token in analysis.tokens:
+                if token.kind not in (ZH, EN):
+                    continue
+                a, b = start + origin[token.start], start + origin[token.end - 1] + 1
+                tokens.append({"source": [a, b], "text": text[a:b], "lang": token.kind,
+                               "reading": token.reading or token.say})
+            runs.append({"voice": speech.voice.spec, "text": analysis.say})
+        reports.append({"text": text, "tokens": tokens, "engine_runs": runs})
+    return reports
 
 
 def _fold(text: str) -> tuple[str, list[int]]:
