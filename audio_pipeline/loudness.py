@@ -38,7 +38,7 @@ JOIN_ALLOWANCE_LU = 0.6
 #: The highest true peak a piece may have before encoding (dBTP).
 CEILING_DBTP = -4.0
 #: Part of every piece's cache key: raised whenever levelling changes the samples it writes.
-LEVELLER_VERSION = 10
+LEVELLER_VERSION = 11
 TOLERANCE_LU = 0.2
 _SECANT_STEPS = 8
 #: No piece is raised by more than this (a near-silent piece stays near-silent).
@@ -93,7 +93,7 @@ class Analysis:
         self.energy = np.einsum("ij,ij->i", blocks, blocks).astype(np.float64)
         whole[:len(self.samples)] = true_peak_envelope(self.samples) if len(self.samples) else 0
         self.peaks = _column_max(blocks)
-        self.gate = max(1, round(_GATE_S * sample_rate / self.size))  # blocks per gating block
+        self.gate = max(1, round(_GATE_S * sample_rate))  # samples per gating block
         self.width = max(1, round(_WINDOW_MS * sample_rate / 1000 / self.size)) | 1  # limiter window
         # The highest peak within a window either side of each block: what the limiter answers to.
         self.reach = _sliding(np.maximum, self.peaks, self.width) if count else self.peaks
@@ -129,16 +129,28 @@ class Analysis:
         energy = self.energy if gain_db is None else self.energy * np.square(self.gains(gain_db))
         if not len(energy) or not energy.any():
             return float("-inf")
-        if len(energy) < self.gate:  # shorter than one gating block: measured repeated (to 1.6 s)
-            energy = np.tile(energy, -(-4 * self.gate // len(energy)))
+        length = len(self.samples)
+        if length < self.gate:  # shorter than one gating block: measured repeated (to 1.6 s)
+            energy = np.tile(energy, -(-4 * self.gate // (len(energy) * self.size)))
+            length = len(energy) * self.size
+        # Gating blocks of exactly 400 ms every 100 ms, only whole ones, as BS.1770 has them: a
+        # block's energy is the blocks of ``size`` samples it spans, the two at its ends in part.
         sums = np.concatenate(([0.0], np.cumsum(energy)))
-        starts = np.arange(0, len(energy) - self.gate + 1, max(1, self.gate // 4))
-        power = (sums[starts + self.gate] - sums[starts]) / (self.gate * self.size)
+        starts = np.arange(0, length - self.gate + 1, max(1, self.gate // 4))
+        power = (self._energy_to(sums, energy, starts + self.gate) - self._energy_to(sums, energy, starts)) / self.gate
         power = power[_lufs(power) > _ABSOLUTE_GATE_LUFS]
         if not len(power):
             return float("-inf")
         power = power[_lufs(power) > _lufs(power.mean()) + _RELATIVE_GATE_LU]
         return float(_lufs(power.mean()))
+
+    def _energy_to(self, sums, energy, ends):
+        """The energy of the samples before each of ``ends`` (``sums``: ``energy``'s running total),
+        a block cut in two sharing its energy in proportion."""
+        import numpy as np
+
+        whole, part = np.divmod(ends, self.size)
+        return sums[whole] + energy[np.minimum(whole, len(energy) - 1)] * (part / self.size)
 
     def output(self, gain_db: float):
         """The piece at this gain, limited (float32)."""
